@@ -1,0 +1,141 @@
+"""The `Dataset` container and the checks every loader's output goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+class DataError(ValueError):
+    """Raised when a data file cannot be used; the message names the file and the fix."""
+
+
+@dataclass
+class Dataset:
+    """Plain data for one bankruptcy-prediction problem.
+
+    Parameters
+    ----------
+    name : str
+        Short name, e.g. ``"polish_year1"``.
+    X : pandas.DataFrame
+        Numeric features, one row per company (or firm-year).
+    y : pandas.Series
+        Integer labels aligned with `X`; 1 = bankrupt, 0 = operating.
+    source : str
+        Where the rows came from (a file path), used in error messages.
+    descriptions : dict of str to str
+        Human-readable meaning of each feature column, where known.
+    time : pandas.Series, optional
+        Time of each row (e.g. fiscal year), never a feature.
+    groups : pandas.Series, optional
+        Entity of each row (e.g. company), never a feature; rows of one
+        group stay on one side of every split.
+    concepts : dict of str to str
+        Financial concepts (e.g. ``"ebit_to_assets"``) mapped to a pandas
+        ``eval`` expression over this dataset's columns; used by domain
+        feature engineering and the Altman Z-score baseline.
+    """
+
+    name: str
+    X: pd.DataFrame
+    y: pd.Series
+    source: str
+    descriptions: dict[str, str] = field(default_factory=dict)
+    time: pd.Series | None = None
+    groups: pd.Series | None = None
+    concepts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def n_positive(self) -> int:
+        """Number of bankrupt rows."""
+        return int(self.y.sum())
+
+    def summary(self) -> str:
+        """One line: rows, features, bankrupt count and rate."""
+        n = len(self.y)
+        return (
+            f"{self.name}: {n:,} rows x {self.X.shape[1]} features, "
+            f"{self.n_positive:,} bankrupt ({self.n_positive / n:.2%})"
+        )
+
+
+def encode_labels(raw: pd.Series, positive: object, known: set, source: str) -> pd.Series:
+    """Map raw label values to 1 (bankrupt) / 0, refusing values outside `known`.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Label column as read from the file.
+    positive : object
+        The raw value that means bankrupt.
+    known : set
+        All raw values the file may contain.
+    source : str
+        File name for the error message.
+    """
+    values = raw.astype(str).str.strip() if raw.dtype == object else raw
+    unknown = sorted({str(v) for v in pd.unique(values)} - {str(k) for k in known})
+    if unknown:
+        raise DataError(
+            f"{source}: label column '{raw.name}' has unknown values {unknown[:5]}; "
+            f"expected {sorted(str(k) for k in known)}"
+        )
+    return (values.astype(str) == str(positive)).astype(np.int8).rename("bankrupt")
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], source: str) -> None:
+    """Raise `DataError` naming the file and the columns it lacks."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        shown = ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
+        raise DataError(
+            f"{source}: missing expected column(s) {shown}; found {list(frame.columns)[:8]}"
+            f"{' ...' if frame.shape[1] > 8 else ''}. Is this the right file?"
+        )
+
+
+def validate(dataset: Dataset) -> Dataset:
+    """Check a loaded dataset is usable for classification; return it unchanged.
+
+    Raises `DataError` (one line naming the source and the fix) for: fewer than
+    two classes, non-numeric feature columns, or columns that are entirely
+    missing. Infinities are allowed: the preprocessing turns them into missing
+    values.
+    """
+    src = dataset.source
+    if len(dataset.X) != len(dataset.y):
+        raise DataError(f"{src}: {len(dataset.X)} feature rows but {len(dataset.y)} labels")
+    counts = dataset.y.value_counts()
+    if len(counts) < 2:
+        only = "bankrupt" if counts.index[0] == 1 else "non-bankrupt"
+        raise DataError(
+            f"{src}: the target has one class only (all {len(dataset.y):,} rows {only}); "
+            "check the target column and the value that means bankrupt"
+        )
+    text = [c for c in dataset.X.columns if not pd.api.types.is_numeric_dtype(dataset.X[c])]
+    if text:
+        raise DataError(
+            f"{src}: non-numeric feature column(s) {text[:8]}; encode them as numbers "
+            "or list them under the dataset's drop option"
+        )
+    empty = [c for c in dataset.X.columns if dataset.X[c].isna().all()]
+    if empty:
+        raise DataError(
+            f"{src}: column(s) {empty[:8]} hold no values at all; drop them "
+            "(dataset drop option) or fix the file"
+        )
+    return dataset
+
+
+def positive_share(y: pd.Series | np.ndarray) -> float:
+    """Fraction of bankrupt rows."""
+    return float(np.mean(y))
+
+
+def as_dict(mapping: Mapping | None) -> dict:
+    """Turn an optional mapping (possibly an OmegaConf node) into a plain dict."""
+    return dict(mapping or {})
