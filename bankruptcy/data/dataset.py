@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,6 +65,8 @@ class Dataset:
 def encode_labels(raw: pd.Series, positive: object, known: set, source: str) -> pd.Series:
     """Map raw label values to 1 (bankrupt) / 0, refusing values outside `known`.
 
+    Values are compared as text, so ``1``, ``1.0`` and ``"1"`` are the same label.
+
     Parameters
     ----------
     raw : pandas.Series
@@ -77,14 +78,29 @@ def encode_labels(raw: pd.Series, positive: object, known: set, source: str) -> 
     source : str
         File name for the error message.
     """
-    values = raw.astype(str).str.strip() if raw.dtype == object else raw
-    unknown = sorted({str(v) for v in pd.unique(values)} - {str(k) for k in known})
+    if raw.isna().any():
+        raise DataError(
+            f"{source}: label column '{raw.name}' has {int(raw.isna().sum())} empty value(s); "
+            "every row needs a label"
+        )
+    text = raw.map(label_text)
+    allowed = {label_text(k) for k in known}
+    unknown = sorted(set(pd.unique(text)) - allowed)
     if unknown:
         raise DataError(
-            f"{source}: label column '{raw.name}' has unknown values {unknown[:5]}; "
-            f"expected {sorted(str(k) for k in known)}"
+            f"{source}: label column '{raw.name}' has unknown value(s) {unknown[:5]}; "
+            f"expected {sorted(allowed)}"
         )
-    return (values.astype(str) == str(positive)).astype(np.int8).rename("bankrupt")
+    return (text == label_text(positive)).astype(np.int8).rename("bankrupt")
+
+
+def label_text(value: object) -> str:
+    """Canonical text of a label value: integral numbers without decimals, text stripped."""
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, (int, float, np.number)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], source: str) -> None:
@@ -96,6 +112,14 @@ def require_columns(frame: pd.DataFrame, columns: list[str], source: str) -> Non
             f"{source}: missing expected column(s) {shown}; found {list(frame.columns)[:8]}"
             f"{' ...' if frame.shape[1] > 8 else ''}. Is this the right file?"
         )
+
+
+def require_exact_columns(frame: pd.DataFrame, columns: list[str], source: str) -> None:
+    """Raise `DataError` unless `frame` has exactly `columns` (any order)."""
+    require_columns(frame, columns, source)
+    extra = [c for c in frame.columns if c not in set(columns)]
+    if extra:
+        raise DataError(f"{source}: unexpected column(s) {extra[:5]}; is this the right file?")
 
 
 def validate(dataset: Dataset) -> Dataset:
@@ -129,13 +153,3 @@ def validate(dataset: Dataset) -> Dataset:
             "(dataset drop option) or fix the file"
         )
     return dataset
-
-
-def positive_share(y: pd.Series | np.ndarray) -> float:
-    """Fraction of bankrupt rows."""
-    return float(np.mean(y))
-
-
-def as_dict(mapping: Mapping | None) -> dict:
-    """Turn an optional mapping (possibly an OmegaConf node) into a plain dict."""
-    return dict(mapping or {})

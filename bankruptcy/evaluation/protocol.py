@@ -1,0 +1,151 @@
+"""Evaluation protocols: which rows are the hold-out test, and the CV folds on the rest.
+
+All indices are row positions in the dataset. Folds only ever split the
+training part; the test part is scored once, after the final refit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
+
+from bankruptcy.data.dataset import DataError, Dataset
+
+
+@dataclass
+class Split:
+    """Row positions of the training part, the test part and the CV folds of the training part.
+
+    Attributes
+    ----------
+    train, test : numpy.ndarray
+        Positions of training and test rows.
+    folds : list of (numpy.ndarray, numpy.ndarray)
+        (fit, validation) positions per fold, both subsets of `train`.
+    """
+
+    train: np.ndarray
+    test: np.ndarray
+    folds: list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class HoldoutCV:
+    """Stratified hold-out test split, stratified k-fold CV on the rest.
+
+    When the dataset has a group column (e.g. company), splits are
+    group-aware: all rows of a group fall on one side.
+
+    Parameters
+    ----------
+    test_size : float
+        Share of rows held out for the final test.
+    n_splits : int
+        Number of CV folds on the training part.
+    random_state : int
+        Seed of the shuffles.
+    """
+
+    test_size: float = 0.2
+    n_splits: int = 5
+    random_state: int = 0
+
+    def split(self, dataset: Dataset) -> Split:
+        """Return the `Split` for `dataset`, after checking each part has enough bankruptcies."""
+        if not 0 < self.test_size < 1:
+            raise DataError(f"protocol.test_size={self.test_size} must lie strictly in (0, 1)")
+        if self.n_splits < 2:
+            raise DataError(f"protocol.n_splits={self.n_splits} must be at least 2")
+        require_positives(dataset, self.n_splits + round(1 / self.test_size))
+        y = dataset.y.to_numpy()
+        positions = np.arange(len(y))
+        if dataset.groups is None:
+            train, test = train_test_split(
+                positions, test_size=self.test_size, stratify=y, random_state=self.random_state
+            )
+            train.sort()
+            test.sort()
+            cv = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state)
+            folds = [(train[a], train[b]) for a, b in cv.split(train, y[train])]
+        else:
+            groups = dataset.groups.to_numpy()
+            outer = StratifiedGroupKFold(
+                round(1 / self.test_size), shuffle=True, random_state=self.random_state
+            )
+            train, test = next(outer.split(positions, y, groups))
+            cv = StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=self.random_state)
+            folds = [(train[a], train[b]) for a, b in cv.split(train, y[train], groups[train])]
+        return checked(Split(train, test, folds), y, dataset.source)
+
+
+@dataclass
+class Temporal:
+    """Train on earlier periods, validate walk-forward, test on the latest periods.
+
+    Every period in ``(train_end, valid_end]`` is one validation fold, fitted on
+    all rows before it; the final model is refitted on all rows up to
+    `valid_end` and scored once on the rows after it. For the American data
+    this is the official 1999-2011 / 2012-2014 / 2015-2018 split.
+
+    Parameters
+    ----------
+    train_end : int
+        Last period of the first training window.
+    valid_end : int
+        Last period used for training the final model.
+    """
+
+    train_end: int = 2011
+    valid_end: int = 2014
+
+    def split(self, dataset: Dataset) -> Split:
+        """Return the walk-forward `Split` of a dataset with a time column."""
+        if dataset.time is None:
+            raise DataError(
+                f"{dataset.source}: protocol=temporal needs a time column and dataset "
+                f"{dataset.name} has none; use protocol=holdout_cv or set dataset.time"
+            )
+        if self.train_end >= self.valid_end:
+            raise DataError(
+                f"protocol.train_end={self.train_end} must be before "
+                f"protocol.valid_end={self.valid_end}"
+            )
+        time = dataset.time.to_numpy()
+        y = dataset.y.to_numpy()
+        positions = np.arange(len(y))
+        periods = np.unique(time[(time > self.train_end) & (time <= self.valid_end)])
+        folds = [(positions[time < p], positions[time == p]) for p in periods]
+        split = Split(positions[time <= self.valid_end], positions[time > self.valid_end], folds)
+        if len(split.test) == 0 or not folds:
+            raise DataError(
+                f"{dataset.source}: time runs {time.min()}-{time.max()}; protocol.train_end="
+                f"{self.train_end} and protocol.valid_end={self.valid_end} leave no "
+                "validation or test periods"
+            )
+        return checked(split, y, dataset.source)
+
+
+def require_positives(dataset: Dataset, needed: int) -> None:
+    """Refuse a dataset with too few bankrupt rows to give every fold and the test some."""
+    if dataset.n_positive < needed:
+        raise DataError(
+            f"{dataset.source}: only {dataset.n_positive} bankrupt rows; the protocol needs at "
+            f"least {needed} (one per CV fold and test fold). Lower protocol.n_splits or "
+            "raise protocol.test_size"
+        )
+
+
+def checked(split: Split, y: np.ndarray, source: str) -> Split:
+    """Make sure every fit/validation part and the test part hold both classes."""
+    parts = [("test", split.test), ("training", split.train)]
+    for k, (fit, val) in enumerate(split.folds):
+        parts += [(f"fold {k} training", fit), (f"fold {k} validation", val)]
+    for name, rows in parts:
+        if len(np.unique(y[rows])) < 2:
+            raise DataError(
+                f"{source}: the {name} part ({len(rows)} rows) holds one class only; "
+                "change protocol.n_splits / protocol.test_size (or the temporal years)"
+            )
+    return split
