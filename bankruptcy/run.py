@@ -10,6 +10,8 @@ from omegaconf import DictConfig
 
 from bankruptcy.job import JobInfo, objective, run_job
 from bankruptcy.report_console import print_summary
+from bankruptcy.sweep.callback import sweep_group
+from bankruptcy.sweep.guard import guarded
 
 
 def job_info() -> JobInfo:
@@ -22,17 +24,28 @@ def job_info() -> JobInfo:
     return JobInfo(
         output_dir=Path(hc.runtime.output_dir),
         name=f"{name}-{hc.job.num}" if sweep else name,
-        group=Path(hc.sweep.dir).as_posix().replace("/", "_") if sweep else None,
+        group=sweep_group(hc.sweep.dir) if sweep else None,
         tags=[f"{group}:{choices[group]}" for group in ("dataset", "model", "sampler")],
     )
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def main(cfg: DictConfig) -> float:
-    """Run the composed experiment and return its objective."""
-    metrics = run_job(cfg, job_info())
-    print_summary(metrics, title=job_info().name)
-    return objective(metrics, cfg.objective)
+    """Run the composed experiment and return its objective.
+
+    In a sweep the job is fail-soft and resumable; alone, a `UserError` exits with one clear
+    line (both in `bankruptcy.sweep.guard.guarded`).
+    """
+    return guarded(cfg, run_and_score)
+
+
+def run_and_score(cfg: DictConfig) -> float:
+    """Run the experiment, print its metrics and return the configured objective."""
+    info = job_info()
+    metrics = run_job(cfg, info)
+    value = objective(metrics, cfg.objective)
+    print_summary(metrics, title=info.name)
+    return value
 
 
 if __name__ == "__main__":

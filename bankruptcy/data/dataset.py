@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from bankruptcy.errors import DataError
 
-class DataError(ValueError):
-    """Raised when a data file cannot be used; the message names the file and the fix."""
+__all__ = ["DataError", "Dataset", "encode_labels", "require_columns", "validate"]
 
 
 @dataclass

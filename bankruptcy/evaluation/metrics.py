@@ -16,6 +16,8 @@ from functools import partial
 import numpy as np
 from sklearn import metrics as skm
 
+from bankruptcy.errors import UserError
+
 log = logging.getLogger(__name__)
 
 #: Score kinds and the score at which a model's own rule says "bankrupt".
@@ -48,7 +50,7 @@ def check_names(names: Iterable[str]) -> list[str]:
     names = list(names)
     unknown = [n for n in names if n not in METRICS]
     if unknown:
-        raise ValueError(
+        raise UserError(
             f"unknown metric(s) {unknown} in metrics.names; choose from {sorted(METRICS)}"
         )
     return names

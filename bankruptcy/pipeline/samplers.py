@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
+from bankruptcy.errors import DataError
+
 
 class CappedNeighbors(BaseEstimator):
     """Run a SMOTE-family sampler with its neighbour counts capped to the fold's minority size.
@@ -34,7 +36,7 @@ class CappedNeighbors(BaseEstimator):
         counts = np.unique(np.asarray(y), return_counts=True)[1]
         n_minority = int(counts.min())
         if n_minority < 2:
-            raise ValueError(
+            raise DataError(
                 f"{type(self.sampler).__name__} needs at least 2 bankrupt rows in each training "
                 f"fold, this one has {n_minority}; use fewer folds (protocol.n_splits) or "
                 "sampler=random_over"

@@ -74,6 +74,9 @@ class WandbTracker(NullTracker):
             # Always close: an open run would swallow the next job's logs in a multirun.
             self.run.finish(exit_code=exit_code)
             self.run = None
+            # Stop wandb-core so the run file on disk is complete when the job returns
+            # (otherwise the last records may land only when the process exits).
+            wandb.teardown()
 
     def log_metrics(self, metrics, step=None):
         self.run.log(_finite(metrics), step=step)

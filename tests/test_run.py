@@ -1,0 +1,169 @@
+"""End-to-end jobs on real data: output contract, W&B run on disk, determinism, CLI errors."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bankruptcy.evaluation.metrics import METRICS
+from bankruptcy.job import JobInfo, run_job
+from bankruptcy.tracking import read_offline_run, wandb_run_dirs
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMINGS = {"fit_seconds", "cv_seconds"}
+
+
+def cli(*args: str, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m bankruptcy.run`` like a user would."""
+    env = {**os.environ, "WANDB_MODE": "offline", **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bankruptcy.run", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+def test_job_writes_the_output_contract_and_logs_the_same_numbers(compose, tmp_path):
+    cfg = compose(["model=logistic", "protocol.n_splits=3", "logger=wandb"])
+    out = tmp_path / "job"
+    metrics = run_job(cfg, JobInfo(out, name="t", tags=["model:logistic"]))
+
+    written = json.loads((out / "metrics.json").read_text())
+    assert written == pytest.approx(metrics, nan_ok=True)
+    for name in METRICS:
+        assert {f"cv/{name}", f"cv/{name}_std", f"test/{name}"} <= written.keys()
+    assert written["fit_seconds"] > 0
+    assert 0.5 < written["cv/roc_auc"] <= 1
+
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert len(predictions) == math.ceil(0.2 * 7027) and set(predictions.y_true) == {0, 1}
+    assert predictions.p_bankrupt.between(0, 1).all()
+
+    (run_dir,) = wandb_run_dirs(out)
+    run = read_offline_run(run_dir)
+    for key, value in written.items():
+        if key not in TIMINGS:
+            assert run["summary"][key] == pytest.approx(value), key
+    folds = [row for row in run["history"] if "fold/roc_auc" in row]
+    assert len(folds) == 3
+    mean = sum(r["fold/roc_auc"] for r in folds) / 3
+    assert mean == pytest.approx(written["cv/roc_auc"])
+    assert run["tags"] == ["model:logistic"] and run["config"]["model"]["C"] == 1.0
+
+
+def test_same_config_same_numbers(compose, tmp_path):
+    cfg = compose(
+        [
+            "model=random_forest",
+            "model.n_estimators=30",
+            "sampler=smote",
+            "protocol.n_splits=3",
+            "logger=none",
+        ]
+    )
+    first = run_job(cfg, JobInfo(tmp_path / "a"))
+    second = run_job(cfg, JobInfo(tmp_path / "b"))
+    for key in first.keys() - TIMINGS:
+        assert first[key] == pytest.approx(second[key], nan_ok=True), key
+    seeded = compose(
+        [
+            "model=random_forest",
+            "model.n_estimators=30",
+            "sampler=smote",
+            "protocol.n_splits=3",
+            "logger=none",
+            "seed=7",
+        ]
+    )
+    assert run_job(seeded, JobInfo(tmp_path / "c"))["test/roc_auc"] != first["test/roc_auc"]
+
+
+def test_non_mlp_job_imports_neither_torch_nor_lightning(data_dir, tmp_path):
+    code = (
+        "import sys; from bankruptcy.run import main; "
+        "sys.argv=['run','model=logistic','protocol.n_splits=2','logger=none',"
+        f"'paths.output_dir={tmp_path}','paths.data_dir={data_dir}'];"
+        "\ntry: main()\nexcept SystemExit: pass\n"
+        "print('heavy', 'torch' in sys.modules, 'lightning' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "heavy False False" in done.stdout, done.stderr[-2000:]
+
+
+def test_unknown_option_lists_the_valid_ones(tmp_path):
+    done = cli("model=svn", cwd=ROOT)
+    assert done.returncode != 0
+    assert "Could not find 'model/svn'" in done.stderr and "svm" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["dataset=american"], "american/american_bankruptcy.csv not found"),
+        (["dataset=polish", "dataset.year=9"], "use 1 to 5"),
+        (["protocol=temporal"], "needs a time column"),
+        (["protocol.n_splits=400"], "only 271 bankrupt rows"),
+        (["metrics.names=[roc_auc,auc]"], "unknown metric"),
+    ],
+)
+def test_bad_input_is_one_clear_line(data_dir, tmp_path, args, message):
+    done = cli(
+        *args,
+        "logger=none",
+        f"paths.output_dir={tmp_path}",
+        cwd=ROOT,
+        env_extra={"BANKRUPTCY_DATA_DIR": str(data_dir)},
+    )
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_gradient_boosting_reaches_the_published_league(data_dir, tmp_path):
+    done = cli(
+        "dataset=polish",
+        "dataset.year=1",
+        "model=gradient_boosting",
+        "sampler=none",
+        f"paths.output_dir={tmp_path}",
+        cwd=ROOT,
+        env_extra={"BANKRUPTCY_DATA_DIR": str(data_dir)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (path,) = tmp_path.glob("runs/*/*/metrics.json")
+    metrics = json.loads(path.read_text())
+    assert metrics["cv/roc_auc"] >= 0.94
+    assert all(f"{stage}/{m}" in metrics for stage in ("cv", "test") for m in METRICS)
+
+
+@pytest.mark.slow
+def test_multirun_two_by_two_gives_four_jobs_and_four_wandb_runs(data_dir, tmp_path):
+    done = cli(
+        "-m",
+        "model=logistic,dummy",
+        "sampler=none,random_under",
+        "protocol.n_splits=2",
+        f"paths.output_dir={tmp_path}",
+        f"hydra.sweep.dir={tmp_path}/sweep",
+        cwd=ROOT,
+        env_extra={"BANKRUPTCY_DATA_DIR": str(data_dir)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    jobs = sorted(p.parent for p in (tmp_path / "sweep").glob("*/metrics.json"))
+    assert len(jobs) == 4
+    runs = [read_offline_run(d) for job in jobs for d in wandb_run_dirs(job)]
+    assert len(runs) == 4
+    assert len({r["group"] for r in runs}) == 1 and runs[0]["group"]
+    combos = {tuple(sorted(t for t in r["tags"] if not t.startswith("dataset"))) for r in runs}
+    assert len(combos) == 4
