@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,7 +101,10 @@ class WandbTracker(NullTracker):
         self.run.log({key: wandb.Table(dataframe=frame.reset_index(drop=True))})
 
     def log_file(self, path):
-        self.run.save(str(path), base_path=str(Path(path).parent), policy="now")
+        # Copy into the run's folder first: saving an outside file makes W&B symlink it and warn.
+        copy = Path(self.run.dir) / Path(path).name
+        shutil.copyfile(path, copy)
+        self.run.save(str(copy), base_path=self.run.dir, policy="now")
 
 
 def _finite(values: Mapping) -> dict:
