@@ -119,7 +119,7 @@ def run_experiment(dataset: Dataset, pipeline, split: Split, metric_names) -> Ex
     final, test_scores, kind = fit_and_score(pipeline, dataset, split.train, split.test)
     fit_seconds = time.perf_counter() - start
     if kind != "proba" and "brier" in names:
-        log.warning("brier is NaN: the model gives no probabilities (e.g. model.probability=true)")
+        log.warning("brier is NaN: the model gives no probabilities; calibration=sigmoid adds them")
 
     summary = {}
     for name in names:

@@ -1,0 +1,86 @@
+"""Altman's Z-score (1968) as a scikit-learn classifier: the baseline every leaderboard needs.
+
+The score is a fixed linear formula of five (Z'': four) ratios and the label is the classic
+distress cut-off; nothing is learned except the training medians that stand in for missing
+ratios. The model evaluates ``dataset.concepts`` (see `bankruptcy.preprocess.concepts`) on the
+columns it receives, so those must be in their raw units: ``model=altman_z`` selects the
+``preprocess=raw`` preset (inf -> missing, median imputation, no transform or scaling). With a
+scaling preset the formula would be applied to standardized ratios and mean nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from bankruptcy.preprocess.checks import PreprocessError
+from bankruptcy.preprocess.concepts import (
+    ALTMAN_FORMS,
+    altman_z,
+    choose_altman_form,
+    evaluate,
+    require_concepts,
+)
+
+STEP = "model=altman_z"
+
+
+class AltmanZ(ClassifierMixin, BaseEstimator):
+    """Altman Z-score classifier: bankrupt (1) when Z is below the form's distress cut-off.
+
+    Parameters
+    ----------
+    concepts : dict of str to str
+        ``dataset.concepts``: concept name -> pandas expression over the input columns.
+    form : str
+        ``"auto"`` (original Z with market equity, else Z', else Z''), ``"original"``,
+        ``"z_prime"`` or ``"z_double_prime"``.
+
+    Attributes
+    ----------
+    form_ : str
+        The form used.
+    cutoff_ : float
+        Its distress cut-off (1.81, 1.23 or 1.10).
+    fill_ : pandas.Series
+        Training median of each concept, used where a ratio is missing or infinite.
+    """
+
+    def __init__(self, concepts=None, form="auto"):
+        self.concepts = concepts
+        self.form = form
+
+    def fit(self, X, y):
+        """Choose the form, check its concepts evaluate on `X`, learn fill values."""
+        check_classification_targets(y)
+        labels = np.unique(np.asarray(y))
+        if not set(labels) <= {0, 1}:
+            raise PreprocessError(f"{STEP}: labels must be 0/1 (1 = bankrupt), got {labels}")
+        self.classes_ = np.array([0, 1])
+        self.form_ = choose_altman_form(self.concepts, self.form, STEP)
+        self.cutoff_ = ALTMAN_FORMS[self.form_].cutoff
+        self.expressions_ = require_concepts(self.concepts, ALTMAN_FORMS[self.form_].weights, STEP)
+        values = self._concept_values(X)
+        self.fill_ = values.median().fillna(0.0)
+        self.n_features_in_ = X.shape[1]
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        return self
+
+    def z_score(self, X) -> np.ndarray:
+        """Altman Z of each row (higher = healthier)."""
+        check_is_fitted(self)
+        return altman_z(self._concept_values(X).fillna(self.fill_), self.form_).to_numpy()
+
+    def decision_function(self, X) -> np.ndarray:
+        """``cutoff - Z``: Z with its sign flipped (higher = more risk); > 0 means distress zone."""
+        return self.cutoff_ - self.z_score(X)
+
+    def predict(self, X) -> np.ndarray:
+        """1 (bankrupt) where Z is below the distress cut-off, else 0."""
+        return (self.decision_function(X) > 0).astype(np.int64)
+
+    def _concept_values(self, X):
+        values = evaluate(X, self.expressions_, STEP)
+        return values.where(np.isfinite(values))

@@ -1,0 +1,52 @@
+"""Input checks shared by the preprocessing steps (one-line errors naming the fix), and names."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from bankruptcy.errors import UserError
+
+
+class PreprocessError(UserError):
+    """A preprocessing step cannot run on its input or with its settings (shown as one line)."""
+
+
+def require_numeric(X, step: str) -> None:
+    """Raise `PreprocessError` naming the text columns of `X`, if any.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame or array-like
+        Input of a step; only DataFrames carry column types worth checking.
+    step : str
+        Config option of the step, e.g. ``"preprocess/imputer=median"``.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return
+    text = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    if text:
+        raise PreprocessError(
+            f"{step}: column(s) {text[:8]} hold text, not numbers; encode them as numbers "
+            "or drop them in the dataset config before preprocessing"
+        )
+
+
+def check_k(k, n_features: int, step: str, name: str = "k") -> None:
+    """Raise `PreprocessError` if an integer `k` asks for more features than there are.
+
+    Fractions (floats) and ``None`` are left to the estimator's own validation.
+    """
+    if isinstance(k, numbers.Integral) and not isinstance(k, bool) and k > n_features:
+        raise PreprocessError(
+            f"{step}: {name}={k} but only {n_features} features reach this step; "
+            f"set preprocess.select.{name} <= {n_features} (CLI: preprocess.select.{name}=...)"
+        )
+
+
+def input_names(estimator) -> np.ndarray:
+    """Column names a fitted estimator saw, or scikit-learn's ``x0, x1, ...`` for arrays."""
+    default = np.asarray([f"x{i}" for i in range(estimator.n_features_in_)], dtype=object)
+    return getattr(estimator, "feature_names_in_", default)

@@ -1,0 +1,91 @@
+"""Outliers: winsorizing with limits learned on training rows, and outlying-row removal.
+
+Row removal is an imbalanced-learn style sampler (``fit_resample``): the pipeline runs it on
+training rows during ``fit`` only, so validation and test rows are never dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from bankruptcy.preprocess.checks import PreprocessError, require_numeric
+
+log = logging.getLogger(__name__)
+
+
+class Winsorizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Clip each column to quantiles learned on training rows (missing values stay missing).
+
+    Columns with at most two distinct values (flags) are left alone: clipping a rare 0/1 flag
+    at its 99th percentile would erase it.
+
+    Parameters
+    ----------
+    lower, upper : float
+        Quantiles (in [0, 1]) used as clip limits.
+    """
+
+    def __init__(self, lower=0.01, upper=0.99):
+        self.lower = lower
+        self.upper = upper
+
+    def fit(self, X, y=None):
+        """Learn `lower_` and `upper_` limits per column."""
+        if not 0 <= self.lower < self.upper <= 1:
+            raise PreprocessError(
+                f"preprocess/clip: need 0 <= lower < upper <= 1, got lower={self.lower}, "
+                f"upper={self.upper}"
+            )
+        require_numeric(X, "preprocess/clip")
+        values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-missing column: limits +/-inf
+            lower = np.nanquantile(values, self.lower, axis=0)
+            upper = np.nanquantile(values, self.upper, axis=0)
+        flags = np.array([np.unique(c[~np.isnan(c)]).size <= 2 for c in values.T], dtype=bool)
+        self.lower_ = np.where(flags | np.isnan(lower), -np.inf, lower)
+        self.upper_ = np.where(flags | np.isnan(upper), np.inf, upper)
+        return self
+
+    def transform(self, X):
+        """Clip `X` to the learned limits."""
+        check_is_fitted(self)
+        values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64, reset=False)
+        return np.clip(values, self.lower_, self.upper_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class DropOutlierRows(BaseEstimator):
+    """Sampler removing training rows an outlier detector flags (``fit_predict`` == -1).
+
+    Parameters
+    ----------
+    detector : estimator
+        ``IsolationForest`` or ``LocalOutlierFactor`` (anything with ``fit_predict``); cloned.
+        Runs after imputation: neither accepts missing values.
+    keep_bankrupt : bool
+        Never remove bankrupt rows: failing firms are outliers by nature and the rare class.
+    """
+
+    def __init__(self, detector=None, keep_bankrupt=True):
+        self.detector = detector
+        self.keep_bankrupt = keep_bankrupt
+
+    def fit_resample(self, X, y):
+        """Return `X`, `y` without the outlying rows; the count is in `n_removed_` and the log."""
+        require_numeric(X, "preprocess/outlier_rows")
+        outlier = clone(self.detector).fit_predict(X) == -1
+        if self.keep_bankrupt:
+            outlier &= np.asarray(y) != 1
+        self.n_removed_ = int(outlier.sum())
+        log.info("preprocess/outlier_rows: removed %d outlying training row(s)", self.n_removed_)
+        return X[~outlier], y[~outlier]

@@ -1,0 +1,91 @@
+"""Feature selection: a correlation filter, and scikit-learn selectors that refuse a too-large k.
+
+scikit-learn only warns when ``k`` (or ``n_features_to_select``, ``max_features``) exceeds the
+number of features and then keeps them all; a sweep would silently compare identical jobs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn import feature_selection
+from sklearn.base import BaseEstimator
+from sklearn.feature_selection import SelectorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from bankruptcy.preprocess.checks import PreprocessError, check_k
+
+
+class _RefusesLargeK:
+    """Mixin: check the feature-count parameter against the input width before fitting."""
+
+    k_param = "k"
+
+    def fit(self, X, y=None, **params):
+        check_k(
+            self.get_params()[self.k_param],
+            np.shape(X)[1],
+            f"preprocess/select ({type(self).__name__})",
+            self.k_param,
+        )
+        return super().fit(X, y, **params)
+
+
+class SelectKBest(_RefusesLargeK, feature_selection.SelectKBest):
+    """`sklearn.feature_selection.SelectKBest` that raises if ``k`` exceeds the features."""
+
+
+class RFE(_RefusesLargeK, feature_selection.RFE):
+    """`sklearn.feature_selection.RFE` that raises if ``n_features_to_select`` is too large."""
+
+    k_param = "n_features_to_select"
+
+
+class SelectFromModel(_RefusesLargeK, feature_selection.SelectFromModel):
+    """`sklearn.feature_selection.SelectFromModel` that raises if ``max_features`` is too large."""
+
+    k_param = "max_features"
+
+
+class CorrelationFilter(SelectorMixin, BaseEstimator):
+    """Drop a column when its absolute correlation with an earlier kept column is too high.
+
+    Columns are visited in input order, so the original ratios win over derived copies.
+    Correlations are computed on training rows, pairwise over present values.
+
+    Parameters
+    ----------
+    threshold : float
+        Largest absolute correlation (in (0, 1]) a kept column may have with another kept one.
+    method : str
+        ``"pearson"`` or ``"spearman"`` (rank; robust to the heavy tails of raw ratios).
+    """
+
+    def __init__(self, threshold=0.95, method="spearman"):
+        self.threshold = threshold
+        self.method = method
+
+    def fit(self, X, y=None):
+        """Learn `support_`, the mask of kept columns."""
+        if not 0 < self.threshold <= 1:
+            raise PreprocessError(
+                f"preprocess/select (CorrelationFilter): threshold={self.threshold} must be "
+                "in (0, 1]"
+            )
+        values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
+        corr = pd.DataFrame(values).corr(method=self.method).abs().fillna(0.0).to_numpy()
+        keep = []
+        for j in range(values.shape[1]):
+            if all(corr[j, i] <= self.threshold for i in keep):
+                keep.append(j)
+        self.support_ = np.isin(np.arange(values.shape[1]), keep)
+        return self
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
