@@ -1,0 +1,1 @@
+"""Sweeps at scale: job records, fail-soft/resume guard, progress, leaderboards."""
