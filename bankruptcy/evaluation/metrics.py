@@ -32,6 +32,42 @@ class Metric:
     needs: str  # "score" | "label" | "proba"
 
 
+def g_mean(y_true, labels) -> float:
+    """Geometric mean of recall on the bankrupt and on the operating class."""
+    recall = skm.recall_score(y_true, labels, zero_division=0)
+    specificity = skm.recall_score(y_true, labels, pos_label=0, zero_division=0)
+    return float(np.sqrt(recall * specificity))
+
+
+def type1_error(y_true, labels) -> float:
+    """Share of bankrupt companies predicted healthy (missed bankruptcies, 1 - recall)."""
+    return 1.0 - skm.recall_score(y_true, labels, zero_division=0)
+
+
+def type2_error(y_true, labels) -> float:
+    """Share of operating companies flagged bankrupt (false alarms, the false-positive rate)."""
+    return 1.0 - skm.recall_score(y_true, labels, pos_label=0, zero_division=0)
+
+
+def ks_statistic(y_true, scores) -> float:
+    """Kolmogorov-Smirnov statistic: the largest gap between the classes' score CDFs."""
+    fpr, tpr, _ = skm.roc_curve(y_true, scores)
+    return float(np.max(tpr - fpr))
+
+
+def recall_at_fpr(y_true, scores, max_fpr: float) -> float:
+    """Highest recall reachable while flagging at most `max_fpr` of operating companies."""
+    fpr, tpr, _ = skm.roc_curve(y_true, scores, drop_intermediate=False)
+    return float(np.max(tpr[fpr <= max_fpr + 1e-12]))
+
+
+def precision_at_top(y_true, scores, fraction: float) -> float:
+    """Share of bankrupt companies among the `fraction` highest scores (ties in row order)."""
+    k = max(1, int(np.ceil(fraction * len(scores) - 1e-9)))
+    top = np.argsort(-np.asarray(scores), kind="stable")[:k]
+    return float(np.mean(np.asarray(y_true)[top]))
+
+
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(skm.roc_auc_score, "score"),
     "pr_auc": Metric(skm.average_precision_score, "score"),
@@ -42,6 +78,13 @@ METRICS: dict[str, Metric] = {
     "balanced_accuracy": Metric(skm.balanced_accuracy_score, "label"),
     "mcc": Metric(skm.matthews_corrcoef, "label"),
     "brier": Metric(skm.brier_score_loss, "proba"),
+    "log_loss": Metric(partial(skm.log_loss, labels=[0, 1]), "proba"),
+    "g_mean": Metric(g_mean, "label"),
+    "type1_error": Metric(type1_error, "label"),
+    "type2_error": Metric(type2_error, "label"),
+    "ks": Metric(ks_statistic, "score"),
+    "recall_at_fpr5": Metric(partial(recall_at_fpr, max_fpr=0.05), "score"),
+    "precision_at_top5": Metric(partial(precision_at_top, fraction=0.05), "score"),
 }
 
 

@@ -23,7 +23,9 @@ def build_pipeline(cfg: DictConfig) -> Pipeline:
     """
     steps = [(name, instantiate(node, _convert_="all")) for name, node in cfg.preprocess.items()]
     steps.append(("sampler", instantiate(cfg.sampler, _convert_="all")))
-    steps.append(("model", instantiate(cfg.model, _convert_="all")))
+    model = instantiate(cfg.model, _convert_="all")
+    # calibration=none returns the model; sigmoid/isotonic wrap it (their CV sees fit rows only)
+    steps.append(("model", instantiate(cfg.calibration, model, _convert_="all")))
     return Pipeline(steps).set_output(transform="pandas")
 
 

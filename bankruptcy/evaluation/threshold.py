@@ -1,0 +1,167 @@
+"""Decision-threshold selectors, fitted on out-of-fold training scores only.
+
+Every selector has ``select(y, scores, score_kind) -> float``. It is given the
+out-of-fold scores of the training rows (never test rows); the chosen threshold
+is then applied once to the test scores. A row is flagged bankrupt when
+``score >= threshold``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def cumulative_counts(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, ...]:
+    """True/false-positive counts for every distinct threshold, along the last axis.
+
+    Works on one score vector ``(n,)`` or a batch ``(b, n)`` (bootstrap
+    resamples). Scores are sorted in decreasing order; position ``j`` stands for
+    the threshold ``sorted_scores[j]`` (flag the rows with ``score >=`` it).
+
+    Parameters
+    ----------
+    y : ndarray of 0/1, same shape as `scores`
+        True labels.
+    scores : ndarray
+        Scores, higher = more likely bankrupt.
+
+    Returns
+    -------
+    sorted_scores, tp, fp, is_last : ndarray
+        Scores in decreasing order, cumulative true / false positives when
+        flagging everything down to that position, and a mask of the last
+        position of each group of tied scores (the only valid cut points).
+    """
+    order = np.argsort(-scores, axis=-1, kind="stable")
+    sorted_scores = np.take_along_axis(scores, order, axis=-1)
+    sorted_y = np.take_along_axis(y, order, axis=-1).astype(np.int64)
+    tp = np.cumsum(sorted_y, axis=-1)
+    fp = np.cumsum(1 - sorted_y, axis=-1)
+    is_last = np.ones(scores.shape, dtype=bool)
+    is_last[..., :-1] = sorted_scores[..., :-1] != sorted_scores[..., 1:]
+    return sorted_scores, tp, fp, is_last
+
+
+def threshold_table(y: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
+    """Confusion counts at every candidate threshold of one score vector.
+
+    The first candidate lies just above the highest score (nobody flagged), so
+    "flag no-one" is a possible choice, e.g. when false alarms are expensive.
+
+    Returns
+    -------
+    dict with arrays ``threshold``, ``tp``, ``fp``, ``fn``, ``tn``, in
+    decreasing threshold order.
+    """
+    y = np.asarray(y).astype(np.int64)
+    scores = np.asarray(scores, dtype=np.float64)
+    sorted_scores, tp, fp, is_last = cumulative_counts(y, scores)
+    top = np.nextafter(sorted_scores[0], np.inf)
+    threshold = np.concatenate([[top], sorted_scores[is_last]])
+    tp = np.concatenate([[0], tp[is_last]])
+    fp = np.concatenate([[0], fp[is_last]])
+    n_pos = int(y.sum())
+    return {
+        "threshold": threshold,
+        "tp": tp,
+        "fp": fp,
+        "fn": n_pos - tp,
+        "tn": len(y) - n_pos - fp,
+    }
+
+
+def _checked(y, scores) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y).astype(np.int64)
+    scores = np.asarray(scores, dtype=np.float64)
+    if y.shape != scores.shape or y.ndim != 1:
+        raise ValueError(f"labels {y.shape} and scores {scores.shape} must be 1-D and aligned")
+    if not np.isfinite(scores).all():
+        raise ValueError("out-of-fold scores contain NaN/inf; the model produced invalid scores")
+    if y.min() == y.max():
+        raise ValueError("out-of-fold labels hold one class only; cannot choose a threshold")
+    return y, scores
+
+
+class FixedThreshold:
+    """A fixed threshold; by default the model's own rule.
+
+    Parameters
+    ----------
+    value : float, optional
+        Threshold to use. ``None`` means the model's own rule: 0.5 for
+        probabilities, 0 for decision-function scores.
+    """
+
+    def __init__(self, value: float | None = None):
+        self.value = value
+
+    def select(self, y, scores, score_kind: str = "proba") -> float:
+        """Return the fixed threshold (labels and scores are not used)."""
+        if self.value is not None:
+            return float(self.value)
+        return 0.5 if score_kind == "proba" else 0.0
+
+
+class FBetaThreshold:
+    """The threshold that maximises F-beta of the bankrupt class.
+
+    Parameters
+    ----------
+    beta : float
+        Weight of recall relative to precision (1 = F1, 2 favours recall).
+    """
+
+    def __init__(self, beta: float = 1.0):
+        self.beta = beta
+
+    def select(self, y, scores, score_kind: str = "proba") -> float:
+        """Threshold with the highest F-beta on (`y`, `scores`); highest threshold on ties."""
+        t = threshold_table(*_checked(y, scores))
+        b2 = self.beta**2
+        denom = (1 + b2) * t["tp"] + b2 * t["fn"] + t["fp"]
+        fbeta = np.divide((1 + b2) * t["tp"], denom, out=np.zeros(len(denom)), where=denom > 0)
+        return float(t["threshold"][np.argmax(fbeta)])
+
+
+class CostThreshold:
+    """The threshold with the lowest misclassification cost.
+
+    Parameters
+    ----------
+    miss_cost : float
+        Cost of a missed bankruptcy (type I error) in units of one false alarm
+        (type II error): a miss costs `miss_cost` times a false alarm.
+    """
+
+    def __init__(self, miss_cost: float = 10.0):
+        self.miss_cost = miss_cost
+
+    def select(self, y, scores, score_kind: str = "proba") -> float:
+        """Threshold minimising ``miss_cost * FN + FP``; highest threshold on ties."""
+        if self.miss_cost <= 0:
+            raise ValueError(f"threshold.miss_cost must be > 0, got {self.miss_cost}")
+        t = threshold_table(*_checked(y, scores))
+        cost = self.miss_cost * t["fn"] + t["fp"]
+        return float(t["threshold"][np.argmin(cost)])
+
+
+class TargetRecallThreshold:
+    """The highest threshold that catches at least a target share of bankruptcies.
+
+    Parameters
+    ----------
+    recall : float
+        Target recall of the bankrupt class, in (0, 1].
+    """
+
+    def __init__(self, recall: float = 0.8):
+        self.recall = recall
+
+    def select(self, y, scores, score_kind: str = "proba") -> float:
+        """Highest threshold whose recall on (`y`, `scores`) reaches the target."""
+        if not 0 < self.recall <= 1:
+            raise ValueError(f"threshold.recall must be in (0, 1], got {self.recall}")
+        t = threshold_table(*_checked(y, scores))
+        recall = t["tp"] / (t["tp"] + t["fn"])
+        # recall grows as the threshold falls; the first hit is the highest threshold
+        return float(t["threshold"][np.argmax(recall >= self.recall - 1e-12)])

@@ -1,0 +1,1 @@
+"""Interpretation of a fitted job: importances, SHAP values, partial dependence."""
