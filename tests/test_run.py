@@ -17,7 +17,8 @@ from bankruptcy.job import JobInfo, run_job
 from bankruptcy.tracking import read_offline_run, wandb_run_dirs
 
 ROOT = Path(__file__).resolve().parents[1]
-
+# Analyses have their own tests (tests/evaluation, tests/interpret); skip them where not under test.
+NO_ANALYSES = ["interpret=none", "plots=none", "bootstrap=none"]
 
 
 def cli(*args: str, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
@@ -91,7 +92,7 @@ def test_same_config_same_numbers(compose, tmp_path):
 def test_non_mlp_job_imports_neither_torch_nor_lightning(data_dir, tmp_path):
     code = (
         "import sys; from bankruptcy.run import main; "
-        "sys.argv=['run','model=logistic','protocol.n_splits=2','logger=none',"
+        "sys.argv=['run','model=logistic','protocol.n_splits=2','logger=none','interpret=none',"
         f"'paths.output_dir={tmp_path}','paths.data_dir={data_dir}'];"
         "\ntry: main()\nexcept SystemExit: pass\n"
         "print('heavy', 'torch' in sys.modules, 'lightning' in sys.modules)"

@@ -29,6 +29,15 @@ def build_pipeline(cfg: DictConfig) -> Pipeline:
     return Pipeline(steps).set_output(transform="pandas")
 
 
+def passthrough() -> str:
+    """The "off" option of a preprocessing step (``_target_`` of ``<step>/none.yaml``).
+
+    Pipelines skip a ``"passthrough"`` step entirely, so a step that is off costs nothing
+    (an identity transformer would still validate and copy the data at every fit).
+    """
+    return "passthrough"
+
+
 def model_input_features(pipeline: Pipeline, X) -> list[str]:
     """Names of the columns that reach the model of a fitted `pipeline`, given sample rows `X`.
 

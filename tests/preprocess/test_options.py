@@ -51,6 +51,7 @@ def fitted_state(pipeline) -> dict[str, bytes]:
     return {
         name: pickle.dumps({k: v for k, v in sorted(vars(step).items()) if k.endswith("_")})
         for name, step in pipeline.steps[:-1]
+        if step != "passthrough"
     }
 
 
