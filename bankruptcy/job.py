@@ -17,7 +17,6 @@ from omegaconf import DictConfig, OmegaConf
 from bankruptcy.evaluation.analysis import run_analyses
 from bankruptcy.evaluation.experiment import ExperimentResult, run_experiment
 from bankruptcy.pipeline.build import build_pipeline, model_input_features
-from bankruptcy.tracking.base import NullTracker
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
     log.info("%s", dataset.summary())
     split = instantiate(cfg.protocol).split(dataset)
     pipeline = build_pipeline(cfg)
-    tracker = instantiate(cfg.logger) if "logger" in cfg else NullTracker()
+    tracker = instantiate(cfg.logger)
     config = OmegaConf.to_container(cfg, resolve=True)
     with tracker.start(
         name=info.name, config=config, directory=info.output_dir, group=info.group, tags=info.tags
