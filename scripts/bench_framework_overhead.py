@@ -9,9 +9,15 @@ data loading and writing outputs included). The framework runs with
 the post-hoc analyses off (threshold fixed, no bootstrap, plots or interpretation) and the
 nine metrics the hand-written script computes; the
 hand-written script does exactly that with plain scikit-learn/imbalanced-learn. Both print their
-metrics; the script checks they agree, then prints median wall times and the ratio.
+metrics; the script checks they agree.
 
-    BANKRUPTCY_DATA_DIR=../shared/data python scripts/bench_framework_overhead.py --repeats 5
+The two sides alternate (ABBA order) over the repetitions. On a shared machine one process
+varies by +/-20 % from run to run, so the script prints, per side, the median time, then the
+median of the per-pair ratios (each framework run against the hand-written run next to it: load
+drifts cancel) and the ratio of the best times (interference only ever adds time; the
+convention of Python's ``timeit``).
+
+    BANKRUPTCY_DATA_DIR=../shared/data python scripts/bench_framework_overhead.py --repeats 9
 """
 
 from __future__ import annotations
@@ -92,56 +98,84 @@ def timed(command: list[str], env: dict) -> tuple[float, str]:
     return elapsed, done.stdout
 
 
+def framework_command(model: str, data_dir: Path, out: str) -> list[str]:
+    """The framework run: the plain preset, no tracking, the post-hoc analyses off."""
+    return [
+        sys.executable,
+        "-m",
+        "bankruptcy.run",
+        f"model={model}",
+        "sampler=none",
+        "preprocess=plain",
+        "logger=none",
+        "threshold=fixed",
+        "bootstrap=none",
+        "plots=none",
+        "interpret=none",
+        f"paths.data_dir={data_dir}",
+        f"hydra.run.dir={out}",
+    ]
+
+
+def measure(model: str, data_dir: Path, repeats: int) -> dict[str, dict[str, list[float]]]:
+    """CV-run and whole-process seconds of both sides, ``{"run"|"process": {side: times}}``.
+
+    The sides alternate which goes first (ABBA), so a drift in machine load hits both alike;
+    exits if their metrics differ.
+    """
+    env = {**os.environ, "WANDB_MODE": "disabled"}
+    times = {"run": {"framework": [], "hand": []}, "process": {"framework": [], "hand": []}}
+    with tempfile.TemporaryDirectory() as out:
+        arff = str(data_dir / "polish" / "1year.arff")
+        commands = {
+            "framework": framework_command(model, data_dir, out),
+            "hand": [sys.executable, "-c", HAND_WRITTEN, arff, model],
+        }
+        metrics = {}
+        for i in range(repeats):
+            for side in ("framework", "hand") if i % 2 == 0 else ("hand", "framework"):
+                wall, stdout = timed(commands[side], env)
+                if side == "framework":
+                    stdout = (Path(out) / "metrics.json").read_text()
+                metrics[side] = json.loads(stdout)
+                run = metrics[side].get("seconds")
+                run = run or metrics[side]["cv_seconds"] + metrics[side]["fit_seconds"]
+                times["run"][side].append(run)
+                times["process"][side].append(wall)
+    ours, theirs = metrics["framework"], metrics["hand"]
+    theirs.pop("seconds")
+    differ = {k: (ours[k], v) for k, v in theirs.items() if abs(ours[k] - v) > 1e-9}
+    if differ:
+        sys.exit(f"{model}: framework and hand-written metrics differ: {differ}")
+    return times
+
+
+def summary(times: dict[str, list[float]]) -> str:
+    """Median seconds of each side, median of the paired ratios, ratio of the best times."""
+    ours, theirs = times["framework"], times["hand"]
+    paired = statistics.median(a / b for a, b in zip(ours, theirs, strict=True))
+    return (
+        f"{statistics.median(ours):>8.2f}s {statistics.median(theirs):>5.2f}s {paired:>6.2f}x "
+        f"{min(ours) / min(theirs):>6.2f}x"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--models", nargs="+", default=["logistic", "gradient_boosting"])
+    parser.add_argument("--verbose", action="store_true", help="also print every time")
     args = parser.parse_args()
     data_dir = Path(os.environ.get("BANKRUPTCY_DATA_DIR", "data"))
-    arff_file = data_dir / "polish" / "1year.arff"
-    env = {**os.environ, "WANDB_MODE": "disabled"}
-    print(
-        f"{'model':<18} {'run: framework':>15} {'hand':>6} {'ratio':>6}   "
-        f"{'process: framework':>19} {'hand':>6} {'ratio':>6}"
-    )
+    columns = f"{'framework':>9} {'hand':>6} {'ratio':>7} {'best':>7}"
+    print(f"{'':<18} {'CV run (medians, ratio, ratio of bests)':^31}   {'whole process':^31}")
+    print(f"{'model':<18} {columns}   {columns}")
     for model in args.models:
-        with tempfile.TemporaryDirectory() as out:
-            framework = [
-                sys.executable,
-                "-m",
-                "bankruptcy.run",
-                f"model={model}",
-                "sampler=none",
-                "preprocess=plain",
-                "logger=none",
-                "threshold=fixed",
-                "bootstrap=none",
-                "plots=none",
-                "interpret=none",
-                f"paths.data_dir={data_dir}",
-                f"hydra.run.dir={out}",
-            ]
-            hand = [sys.executable, "-c", HAND_WRITTEN, str(arff_file), model]
-            runs = {"framework": [], "hand": []}
-            procs = {"framework": [], "hand": []}
-            for _ in range(args.repeats):  # interleaved so drifts in machine load hit both
-                wall, _ = timed(framework, env)
-                ours = json.loads((Path(out) / "metrics.json").read_text())
-                procs["framework"].append(wall)
-                runs["framework"].append(ours["cv_seconds"] + ours["fit_seconds"])
-                wall, stdout = timed(hand, env)
-                theirs = json.loads(stdout)
-                procs["hand"].append(wall)
-                runs["hand"].append(theirs.pop("seconds"))
-            differ = {k: (ours[k], v) for k, v in theirs.items() if abs(ours[k] - v) > 1e-9}
-            if differ:
-                sys.exit(f"{model}: framework and hand-written metrics differ: {differ}")
-        run_f, run_h = (statistics.median(runs[k]) for k in ("framework", "hand"))
-        proc_f, proc_h = (statistics.median(procs[k]) for k in ("framework", "hand"))
-        print(
-            f"{model:<18} {run_f:>15.2f} {run_h:>6.2f} {run_f / run_h:>6.2f}   "
-            f"{proc_f:>19.2f} {proc_h:>6.2f} {proc_f / proc_h:>6.2f}"
-        )
+        times = measure(model, data_dir, args.repeats)
+        print(f"{model:<18} {summary(times['run'])}   {summary(times['process'])}")
+        if args.verbose:
+            for side, values in times["run"].items():
+                print(f"  CV run seconds, {side}: {' '.join(f'{t:.3f}' for t in values)}")
 
 
 if __name__ == "__main__":

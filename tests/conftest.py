@@ -25,7 +25,8 @@ def data_dir() -> Path:
             "(e.g. BANKRUPTCY_DATA_DIR=../shared/data pytest)",
             returncode=4,
         )
-    return Path(value)
+    # absolute: CLI tests start jobs from their own temporary folders
+    return Path(value).resolve()
 
 
 @pytest.fixture

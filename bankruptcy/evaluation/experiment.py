@@ -74,8 +74,8 @@ class ExperimentResult:
 
 def fit_and_score(pipeline, dataset: Dataset, fit_rows, score_rows):
     """Fit a fresh clone of `pipeline` on `fit_rows`; return it with the scores of `score_rows`."""
-    X, y = dataset.X, dataset.y
-    model = clone(pipeline).fit(X.iloc[fit_rows], y.iloc[fit_rows])
+    X, y = dataset.X, dataset.y.to_numpy()
+    model = clone(pipeline).fit(X.iloc[fit_rows], y[fit_rows])
     scores, kind = M.positive_scores(model, X.iloc[score_rows])
     return model, scores, kind
 

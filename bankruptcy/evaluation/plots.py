@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
 from bankruptcy.evaluation.calibration import reliability_curve
 from bankruptcy.evaluation.threshold import threshold_table
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 Curve = tuple[np.ndarray, np.ndarray]  # (labels, scores)
 
@@ -29,6 +30,11 @@ RATE_TPR = "True-positive rate = recall (share of bankruptcies caught)"
 
 def new_figure(width: float = 6.4, height: float = 4.8) -> Figure:
     """A figure drawn by the Agg canvas, independent of pyplot's global state."""
+    # imported here: matplotlib costs ~0.3 s to import, and jobs with plots=none and
+    # interpret=none never draw
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -141,6 +147,8 @@ def shown_scores(scores, kind: str) -> np.ndarray:
 
 def score_axis(ax, kind: str, label: str) -> None:
     """Logit x axis for probabilities (confident models pile up near 0 and 1), else linear."""
+    from matplotlib.ticker import NullLocator  # matplotlib is loaded once a figure exists
+
     if kind == "proba":
         ax.set_xscale("logit")
         ticks = [t for t in LOGIT_TICKS if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]

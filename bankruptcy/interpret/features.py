@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+
+from bankruptcy.pipeline.build import model_input_features
 
 
 def model_input(pipeline, X: pd.DataFrame) -> pd.DataFrame:
@@ -12,14 +15,24 @@ def model_input(pipeline, X: pd.DataFrame) -> pd.DataFrame:
 
     Applies every step before the model that transforms; samplers and row
     filters (``fit_resample``) act during ``fit`` only, so they are skipped,
-    as the pipeline itself does when predicting.
+    as the pipeline itself does when predicting. Columns are named by
+    `model_input_features`, rows keep the labels of `X`.
     """
+    rows = X
     for _, step in pipeline.steps[:-1]:
         if hasattr(step, "transform") and not hasattr(step, "fit_resample"):
-            X = step.transform(X)
-    if not isinstance(X, pd.DataFrame):
-        X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-    return X
+            rows = step.transform(rows)
+    columns = model_input_features(pipeline, X)
+    return pd.DataFrame(np.asarray(rows), columns=columns, index=X.index)
+
+
+def as_fitted(estimator, rows: pd.DataFrame):
+    """Model-input `rows` in the form `estimator` was fitted on.
+
+    A DataFrame if it saw column names in ``fit``, else an array: scikit-learn warns when
+    the two differ.
+    """
+    return rows if hasattr(estimator, "feature_names_in_") else rows.to_numpy()
 
 
 def source_column(feature: str, columns) -> str | None:

@@ -7,13 +7,16 @@ canvas, functions return a `Figure`, `save_figure` writes it.
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from bankruptcy.evaluation.plots import new_figure, titled
 from bankruptcy.interpret.features import label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def _bar_height(n: int) -> float:

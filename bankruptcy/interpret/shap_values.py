@@ -18,7 +18,7 @@ import pandas as pd
 import shap
 from shap.utils._exceptions import InvalidModelError
 
-from bankruptcy.interpret.features import describe, source_column
+from bankruptcy.interpret.features import as_fitted, describe, source_column
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class Explanation:
 def candidate_outputs(estimator, X: pd.DataFrame) -> dict[str, np.ndarray]:
     """The outputs an explainer may explain, named by their unit."""
     outputs = {}
+    X = as_fitted(estimator, X)
     if hasattr(estimator, "predict_proba"):
         outputs["probability of bankruptcy"] = estimator.predict_proba(X)[:, 1]
     if hasattr(estimator, "decision_function"):
@@ -60,10 +61,14 @@ def candidate_outputs(estimator, X: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def _positive_output(estimator, columns):
-    """Agnostic explainers call this on plain arrays; keep the fitted column names."""
+    """Agnostic explainers call this on plain arrays; name them if the estimator saw names."""
+
+    def rows(a):
+        return as_fitted(estimator, pd.DataFrame(a, columns=columns))
+
     if hasattr(estimator, "predict_proba"):
-        return lambda a: estimator.predict_proba(pd.DataFrame(a, columns=columns))[:, 1]
-    return lambda a: estimator.decision_function(pd.DataFrame(a, columns=columns))
+        return lambda a: estimator.predict_proba(rows(a))[:, 1]
+    return lambda a: estimator.decision_function(rows(a))
 
 
 def make_explainer(estimator, background: pd.DataFrame):

@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from bankruptcy.preprocess.checks import PreprocessError
 from bankruptcy.preprocess.concepts import (
     ALTMAN_FORMS,
+    ReadsColumnNames,
     altman_z,
     choose_altman_form,
     evaluate,
@@ -27,7 +28,7 @@ from bankruptcy.preprocess.concepts import (
 STEP = "model=altman_z"
 
 
-class AltmanZ(ClassifierMixin, BaseEstimator):
+class AltmanZ(ReadsColumnNames, ClassifierMixin, BaseEstimator):
     """Altman Z-score classifier: bankrupt (1) when Z is below the form's distress cut-off.
 
     Parameters

@@ -6,6 +6,8 @@ from hydra.utils import instantiate
 from imblearn.pipeline import Pipeline
 from omegaconf import DictConfig
 
+from bankruptcy.preprocess.concepts import ReadsColumnNames
+
 
 def build_pipeline(cfg: DictConfig) -> Pipeline:
     """Preprocessing steps, then the sampler, then the model, all from `_target_` configs.
@@ -26,7 +28,27 @@ def build_pipeline(cfg: DictConfig) -> Pipeline:
     model = instantiate(cfg.model, _convert_="all")
     # calibration=none returns the model; sigmoid/isotonic wrap it (their CV sees fit rows only)
     steps.append(("model", instantiate(cfg.calibration, model, _convert_="all")))
-    return Pipeline(steps).set_output(transform="pandas")
+    return feed_column_names(Pipeline(steps))
+
+
+def feed_column_names(pipeline: Pipeline) -> Pipeline:
+    """Make the steps before the last step that reads columns by name output DataFrames.
+
+    Other steps hand each other plain arrays: a pandas container around every step's output
+    cost a third of a logistic-regression CV run on Polish year 1
+    (``scripts/bench_framework_overhead.py``). The names of what reaches the model come from
+    `model_input_features` instead.
+    """
+    readers = [i for i, (_, step) in enumerate(pipeline.steps) if reads_column_names(step)]
+    for _, step in pipeline.steps[: readers[-1]] if readers else []:
+        if hasattr(step, "set_output"):
+            step.set_output(transform="pandas")
+    return pipeline
+
+
+def reads_column_names(step) -> bool:
+    """Whether `step` (or the model a calibration wrapper holds) evaluates column names."""
+    return any(isinstance(s, ReadsColumnNames) for s in (step, getattr(step, "estimator", None)))
 
 
 def passthrough() -> str:
@@ -39,12 +61,9 @@ def passthrough() -> str:
 
 
 def model_input_features(pipeline: Pipeline, X) -> list[str]:
-    """Names of the columns that reach the model of a fitted `pipeline`, given sample rows `X`.
+    """Names of the columns that reach the model of a fitted `pipeline` given input rows `X`.
 
-    Samplers only act in ``fit``, so like ``predict`` this skips them.
+    Each step names its outputs from its inputs (``get_feature_names_out``); samplers, which
+    only act in ``fit``, are skipped as ``predict`` skips them.
     """
-    rows = X.iloc[:2]
-    for _, step in pipeline.steps[:-1]:
-        if hasattr(step, "transform"):
-            rows = step.transform(rows)
-    return [str(c) for c in rows.columns]
+    return [str(c) for c in pipeline[:-1].get_feature_names_out(list(X.columns))]

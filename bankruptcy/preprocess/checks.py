@@ -26,7 +26,8 @@ def require_numeric(X, step: str) -> None:
     """
     if not isinstance(X, pd.DataFrame):
         return
-    text = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    # dtypes, not X[c]: building a Series per column costs more than the step itself
+    text = [str(c) for c, dtype in X.dtypes.items() if not pd.api.types.is_numeric_dtype(dtype)]
     if text:
         raise PreprocessError(
             f"{step}: column(s) {text[:8]} hold text, not numbers; encode them as numbers "
@@ -46,7 +47,19 @@ def check_k(k, n_features: int, step: str, name: str = "k") -> None:
         )
 
 
-def input_names(estimator) -> np.ndarray:
-    """Column names a fitted estimator saw, or scikit-learn's ``x0, x1, ...`` for arrays."""
+def input_names(estimator, input_features=None) -> np.ndarray:
+    """Names of a fitted estimator's input columns.
+
+    `input_features` when given (a pipeline passes the previous step's output names, since
+    steps hand each other arrays), else the column names seen in ``fit``, else scikit-learn's
+    ``x0, x1, ...``.
+    """
+    if input_features is not None:
+        if len(input_features) != estimator.n_features_in_:
+            raise ValueError(
+                f"input_features has {len(input_features)} names, but "
+                f"{type(estimator).__name__} was fitted on {estimator.n_features_in_} columns"
+            )
+        return np.asarray(input_features, dtype=object)
     default = np.asarray([f"x{i}" for i in range(estimator.n_features_in_)], dtype=object)
     return getattr(estimator, "feature_names_in_", default)

@@ -23,15 +23,21 @@ class InfToNaN(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Record the input width and column names."""
-        require_numeric(X, "preprocess/clean")
-        validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
+        self._validated(X, reset=True)
         return self
+
+    def fit_transform(self, X, y=None):
+        """`fit` then `transform`, validating `X` once (this step runs in every CV fit)."""
+        return _inf_to_nan(self._validated(X, reset=True))
 
     def transform(self, X):
         """Return a float copy of `X` with infinities replaced by NaN."""
         check_is_fitted(self)
-        values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64, reset=False)
-        return np.where(np.isinf(values), np.nan, values)
+        return _inf_to_nan(self._validated(X, reset=False))
+
+    def _validated(self, X, reset: bool) -> np.ndarray:
+        require_numeric(X, "preprocess/clean")
+        return validate_data(self, X, ensure_all_finite=False, dtype=np.float64, reset=reset)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -103,7 +109,7 @@ class Cleaner(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """Kept input names followed by ``<col>_inf`` flag names."""
         check_is_fitted(self)
-        names = input_names(self)
+        names = input_names(self, input_features)
         flags = [f"{c}_inf" for c in names[self.flagged_]]
         return np.asarray([*names[self.keep_], *flags], dtype=object)
 
@@ -111,6 +117,11 @@ class Cleaner(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _inf_to_nan(values: np.ndarray) -> np.ndarray:
+    """A copy of `values` with +/-inf replaced by NaN."""
+    return np.where(np.isinf(values), np.nan, values)
 
 
 def _mode_share(column: pd.Series) -> float:

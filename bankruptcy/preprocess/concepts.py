@@ -114,6 +114,14 @@ OHLSON_INDICATORS = {
 }
 
 
+class ReadsColumnNames:
+    """Marks estimators that evaluate ``dataset.concepts``, so read their input columns by name.
+
+    `bankruptcy.pipeline.build.build_pipeline` makes the steps before such an estimator output
+    pandas DataFrames; everywhere else steps hand each other plain arrays, which is cheaper.
+    """
+
+
 def require_concepts(concepts, names, step: str) -> dict[str, str]:
     """Return the expressions of `names` from `concepts`, or raise naming what is missing.
 
@@ -153,7 +161,7 @@ def evaluate(frame: pd.DataFrame, expressions: dict[str, str], step: str) -> pd.
     if not isinstance(frame, pd.DataFrame):
         raise PreprocessError(
             f"{step} needs named columns (a pandas DataFrame) to evaluate dataset.concepts; "
-            "keep the pipeline's pandas output (set_output(transform='pandas'))"
+            "the steps before it must output DataFrames (set_output(transform='pandas'))"
         )
     columns = {}
     for name, expression in expressions.items():

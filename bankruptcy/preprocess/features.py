@@ -13,6 +13,7 @@ from bankruptcy.preprocess.checks import PreprocessError
 from bankruptcy.preprocess.concepts import (
     ALTMAN_FORMS,
     OHLSON_INDICATORS,
+    ReadsColumnNames,
     altman_z,
     choose_altman_form,
     evaluate,
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 STEP = "preprocess/features"
 
 
-class ConceptFeatures(TransformerMixin, BaseEstimator):
+class ConceptFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
     """Append domain features computed from the dataset's concept expressions.
 
     Placed before cleaning, so ratios with a zero denominator (inf) are turned into missing

@@ -48,7 +48,7 @@ class NumericImputer(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """The fitted imputer's output names (inputs, plus indicators if it adds them)."""
         check_is_fitted(self)
-        return self.imputer_.get_feature_names_out(input_names(self))
+        return self.imputer_.get_feature_names_out(input_names(self, input_features))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -95,7 +95,7 @@ class MissingFlags(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """Input names followed by ``<col>_missing`` names."""
         check_is_fitted(self)
-        names = input_names(self)
+        names = input_names(self, input_features)
         return np.asarray([*names, *(f"{c}_missing" for c in names[self.flagged_])], dtype=object)
 
     def __sklearn_tags__(self):

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
+from bankruptcy.interpret.features import model_input
 from bankruptcy.pipeline.build import build_pipeline, model_input_features
 
 PREPROCESS = Path(__file__).resolve().parents[2] / "conf" / "preprocess"
@@ -57,7 +58,13 @@ def fitted_state(pipeline) -> dict[str, bytes]:
 
 def preprocess(pipeline, X) -> pd.DataFrame:
     """What reaches the sampler and model at predict time (samplers are skipped)."""
-    return pipeline[:-2].transform(X)
+    return model_input(pipeline, X)
+
+
+def tracked_names(cfg, X, y) -> list[str]:
+    """Model-input column names as pandas output between every step carries them along."""
+    with_frames = build_pipeline(cfg).set_output(transform="pandas").fit(X, y)
+    return [str(c) for c in with_frames[:-2].transform(X.iloc[:2]).columns]
 
 
 @pytest.mark.parametrize("option", OPTIONS)
@@ -69,7 +76,7 @@ def test_every_step_option_runs_and_learns_from_training_rows_only(compose, fram
     dirty = build_pipeline(cfg).fit(X_wild.iloc[train], y.iloc[train])
 
     names = model_input_features(clean, X)
-    assert names == [str(c) for c in clean[:-1].get_feature_names_out()]
+    assert names == tracked_names(cfg, X.iloc[train], y.iloc[train])
     assert len(set(names)) == len(names) > 0
 
     assert fitted_state(clean) == fitted_state(dirty), "fitted statistics saw held-out rows"
@@ -101,3 +108,32 @@ def test_default_preset_feeds_complete_inputs_with_missing_flags(compose, polish
     out = preprocess(pipeline, X)
     assert not out.isna().any().any()
     assert {f"{c}_missing" for c in X.columns[X.isna().any()]} <= set(out.columns)
+
+
+def _output(step) -> str:
+    return getattr(step, "_sklearn_output_config", {}).get("transform", "default")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "readers"),
+    [
+        ([], []),
+        (["preprocess/features=altman"], ["features"]),
+        (["model=altman_z"], ["model"]),
+        (["model=altman_z", "calibration=sigmoid"], ["model"]),
+    ],
+)
+def test_only_steps_feeding_a_column_name_reader_output_dataframes(
+    compose, polish_sample, overrides, readers
+):
+    """Arrays between steps (cheaper); DataFrames only where concepts are evaluated by name."""
+    pipeline = build_pipeline(compose(overrides))
+    names = [name for name, _ in pipeline.steps]
+    last = max((names.index(r) for r in readers), default=0)
+    for i, (name, step) in enumerate(pipeline.steps):
+        if hasattr(step, "set_output"):
+            assert _output(step) == ("pandas" if i < last else "default"), name
+    X, y = polish_sample
+    fitted = pipeline.fit(X, y)  # a reader given an array would raise PreprocessError
+    assert len(model_input_features(fitted, X)) == fitted[-1].n_features_in_
+    assert fitted.predict(X).shape == (len(X),)
