@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -98,6 +99,20 @@ def timed(command: list[str], env: dict) -> tuple[float, str]:
     return elapsed, done.stdout
 
 
+#: What the hand-written script computes; the framework is told to compute the same.
+NINE_METRICS = [
+    "roc_auc",
+    "pr_auc",
+    "f1",
+    "precision",
+    "recall",
+    "accuracy",
+    "balanced_accuracy",
+    "mcc",
+    "brier",
+]
+
+
 def framework_command(model: str, data_dir: Path, out: str) -> list[str]:
     """The framework run: the plain preset, no tracking, the post-hoc analyses off."""
     return [
@@ -112,6 +127,7 @@ def framework_command(model: str, data_dir: Path, out: str) -> list[str]:
         "bootstrap=none",
         "plots=none",
         "interpret=none",
+        f"metrics.names=[{','.join(NINE_METRICS)}]",
         f"paths.data_dir={data_dir}",
         f"hydra.run.dir={out}",
     ]
@@ -144,6 +160,10 @@ def measure(model: str, data_dir: Path, repeats: int) -> dict[str, dict[str, lis
                 times["process"][side].append(wall)
     ours, theirs = metrics["framework"], metrics["hand"]
     theirs.pop("seconds")
+    # cv/<m> and test/<m>: the protocol's own metrics (no std, no analysis keys like @threshold)
+    computed = {k for k in ours if re.fullmatch(r"(cv|test)/\w+", k) and not k.endswith("_std")}
+    if computed != set(theirs):
+        sys.exit(f"{model}: the sides compute different metrics: {sorted(computed ^ set(theirs))}")
     differ = {k: (ours[k], v) for k, v in theirs.items() if abs(ours[k] - v) > 1e-9}
     if differ:
         sys.exit(f"{model}: framework and hand-written metrics differ: {differ}")

@@ -89,16 +89,18 @@ def test_same_config_same_numbers(compose, tmp_path):
     assert run_job(seeded, JobInfo(tmp_path / "c"))["test/roc_auc"] != first["test/roc_auc"]
 
 
-def test_non_mlp_job_imports_neither_torch_nor_lightning(data_dir, tmp_path):
+def test_light_job_imports_neither_torch_lightning_nor_matplotlib(data_dir, tmp_path):
+    """A non-MLP job never imports torch; without plots or interpretation, no matplotlib."""
     code = (
-        "import sys; from bankruptcy.run import main; "
+        "import runpy, sys\n"
         "sys.argv=['run','model=logistic','protocol.n_splits=2','logger=none','interpret=none',"
-        f"'paths.output_dir={tmp_path}','paths.data_dir={data_dir}'];"
-        "\ntry: main()\nexcept SystemExit: pass\n"
-        "print('heavy', 'torch' in sys.modules, 'lightning' in sys.modules)"
+        f"'plots=none','hydra.run.dir={tmp_path / 'job'}','paths.data_dir={data_dir}']\n"
+        "runpy.run_module('bankruptcy.run', run_name='__main__', alter_sys=True)\n"
+        "print('heavy', *(m in sys.modules for m in ('torch', 'lightning', 'matplotlib')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert "heavy False False" in done.stdout, done.stderr[-2000:]
+    assert (tmp_path / "job" / "metrics.json").is_file(), done.stderr[-2000:]
+    assert "heavy False False False" in done.stdout
 
 
 def test_unknown_option_lists_the_valid_ones(tmp_path):
