@@ -15,7 +15,6 @@ writes its test metrics to ``<sweep dir>/best.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import shlex
@@ -25,8 +24,10 @@ from pathlib import Path
 
 import yaml
 
-from bankruptcy.sweep.jobs import METRICS, load_job
-from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard, maximizes
+from bankruptcy.evaluation.metrics import higher_is_better
+from bankruptcy.outputs import read_metrics
+from bankruptcy.sweep.jobs import load_job
+from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard
 from bankruptcy.sweep.render import fmt, print_top, to_markdown, write_all
 
 BEST_DIR = "_best"  # "_" keeps the re-run out of the sweep's own leaderboard
@@ -82,7 +83,7 @@ def rerun_best(board: Leaderboard) -> dict:
     done = subprocess.run(command, env=os.environ.copy(), check=False)
     if done.returncode != 0:
         raise ReportError(f"re-run of the best job failed (exit {done.returncode}); see {out}")
-    rerun = json.loads((out / METRICS).read_text())
+    rerun = read_metrics(out)
     searched = float(best[board.objective])
     result = {
         "overrides": list(job.overrides),
@@ -125,7 +126,7 @@ def best_markdown(result: dict) -> str:
         if _missing(cv) and _missing(test):
             continue  # e.g. brier for a model without probabilities
         cv_text = "" if _missing(cv) else f"{cv:.4f} ± {fmt(std)}"
-        arrow = "" if maximizes(name) else " (lower is better)"
+        arrow = "" if higher_is_better(name) else " (lower is better)"
         lines.append(f"| {name}{arrow} | {cv_text} | {fmt(test)} |")
     return "\n".join(lines) + "\n"
 

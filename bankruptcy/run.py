@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import ConfigCompositionException
 from omegaconf import DictConfig
 
+from bankruptcy.cli import composition_error, missing_plugin
 from bankruptcy.job import JobInfo, objective, run_job
 from bankruptcy.report_console import print_summary
 from bankruptcy.sweep.callback import sweep_group
@@ -48,5 +52,19 @@ def run_and_score(cfg: DictConfig) -> float:
     return value
 
 
+def cli(argv: list[str]) -> None:
+    """``python -m bankruptcy.run``: `main` with command-line mistakes reported in one line."""
+    missing = missing_plugin(argv)
+    if missing:
+        raise SystemExit(f"error: {missing}")
+    # Let composition errors reach us instead of Hydra printing them (a user's own setting
+    # of HYDRA_FULL_ERROR is kept).
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    try:
+        main()
+    except ConfigCompositionException as error:
+        raise SystemExit(f"error: {composition_error(error, argv)}") from None
+
+
 if __name__ == "__main__":
-    main()
+    cli(sys.argv[1:])

@@ -4,10 +4,11 @@ Polish year 1, ``model=gradient_boosting``, default preprocessing. Goal: the job
 on takes at most 2x the job with them off. Prints three figures:
 
 1. the vectorised bootstrap against a per-resample loop of the registry's scikit-learn metrics
-   (loop timed on 100 resamples and scaled);
+   (loop timed on 100 resamples and scaled), and against ``scipy.stats.bootstrap`` for the
+   same work (ROC-AUC, 1000 resamples);
 2. in one process, single-threaded (robust on a shared, busy machine): CPU seconds of
-   ``run_experiment`` and of ``run_analyses`` with the default config, and the ratio
-   (experiment + analyses) / experiment;
+   ``run_experiment`` and of the analyses (computed and written) with the default config, and
+   the ratio (experiment + analyses) / experiment;
 3. with ``--jobs N``: N pairs of whole jobs in fresh processes (``python -m bankruptcy.run``,
    W&B offline), analyses on (defaults) vs ``bootstrap=none plots=none interpret=none``,
    alternating; median wall and CPU time and their ratios. Only meaningful on a quiet machine.
@@ -18,7 +19,6 @@ on takes at most 2x the job with them off. Prints three figures:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import statistics
@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bankruptcy.outputs import read_metrics
+
 ROOT = Path(__file__).resolve().parents[1]
 JOB = ["dataset=polish", "dataset.year=1", "model=gradient_boosting", "logger=wandb"]
 SIDES = {"on": [], "off": ["bootstrap=none", "plots=none", "interpret=none"]}
@@ -36,6 +38,8 @@ SIDES = {"on": [], "off": ["bootstrap=none", "plots=none", "interpret=none"]}
 def bootstrap_speed(n_rows: int = 1406, n_resamples: int = 1000) -> None:
     """Print the vectorised bootstrap's time against a loop of scikit-learn metric calls."""
     import numpy as np
+    import scipy.stats
+    from sklearn.metrics import roc_auc_score
 
     from bankruptcy.evaluation import metrics as M
     from bankruptcy.evaluation.bootstrap import BATCH_METRICS, Bootstrap
@@ -50,7 +54,7 @@ def bootstrap_speed(n_rows: int = 1406, n_resamples: int = 1000) -> None:
     rows = boot.resample_indices(y, np.random.default_rng(0), 100)
     start = time.perf_counter()
     for r in rows:
-        M.compute(list(BATCH_METRICS), y[r], scores[r], "proba")
+        M.compute(list(BATCH_METRICS), y[r], scores[r], M.ScoreKind.PROBA)
     loop = (time.perf_counter() - start) * n_resamples / len(rows)
     print(
         f"bootstrap, {len(BATCH_METRICS)} metrics x {n_resamples} resamples x {n_rows} rows: "
@@ -58,17 +62,35 @@ def bootstrap_speed(n_rows: int = 1406, n_resamples: int = 1000) -> None:
         f"(x{loop / vectorised:.0f})",
         flush=True,
     )
+    start = time.perf_counter()
+    boot.intervals(y, scores, scores >= 0.5, {"roc_auc": BATCH_METRICS["roc_auc"]})
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    scipy.stats.bootstrap(
+        (y, scores),
+        roc_auc_score,
+        paired=True,
+        vectorized=False,
+        n_resamples=n_resamples,
+        method="percentile",
+        random_state=0,
+    )
+    theirs = time.perf_counter() - start
+    print(
+        f"bootstrap, roc_auc x {n_resamples} resamples: vectorised {ours:.3f} s, "
+        f"scipy.stats.bootstrap {theirs:.2f} s (x{theirs / ours:.0f})",
+        flush=True,
+    )
 
 
 def in_process_ratio() -> None:
     """CPU seconds of the experiment and of the analyses, one thread, same process."""
     from hydra import compose, initialize_config_dir
-    from hydra.utils import instantiate
     from threadpoolctl import threadpool_limits
 
-    from bankruptcy.evaluation.analysis import run_analyses
+    from bankruptcy.builder import build_experiment
     from bankruptcy.evaluation.experiment import run_experiment
-    from bankruptcy.pipeline.build import build_pipeline
+    from bankruptcy.outputs import JobOutputs
     from bankruptcy.tracking.base import NullTracker
 
     data_dir = os.environ["BANKRUPTCY_DATA_DIR"]
@@ -76,12 +98,11 @@ def in_process_ratio() -> None:
         cfg = compose("config", overrides=[f"paths.data_dir={data_dir}", *JOB[:3], "logger=none"])
     with threadpool_limits(limits=1), tempfile.TemporaryDirectory() as tmp:
         start = time.process_time()
-        dataset = instantiate(cfg.dataset, _convert_="all")
-        split = instantiate(cfg.protocol).split(dataset)
-        result = run_experiment(dataset, build_pipeline(cfg), split, cfg.metrics.names)
+        exp = build_experiment(cfg)
+        result = run_experiment(exp.dataset, exp.pipeline, exp.split, exp.analyses.metric_names)
         experiment = time.process_time() - start
         start = time.process_time()
-        run_analyses(result, cfg, Path(tmp), NullTracker())
+        JobOutputs(tmp, NullTracker()).artifacts(exp.analyses.run(result))
         analyses = time.process_time() - start
     print(
         f"in-process, 1 thread: experiment {experiment:.1f} s CPU, analyses {analyses:.1f} s CPU, "
@@ -104,7 +125,7 @@ def run_once(extra: list[str], out: Path) -> dict[str, float]:
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = read_metrics(out)
     return {"wall": wall, "cpu": cpu, "analysis": metrics.get("analysis_seconds", float("nan"))}
 
 

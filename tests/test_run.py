@@ -2,51 +2,39 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
-import os
 import subprocess
 import sys
-from pathlib import Path
+from functools import partial
 
 import pandas as pd
 import pytest
 
 from bankruptcy.evaluation.metrics import METRICS
 from bankruptcy.job import JobInfo, run_job
-from bankruptcy.tracking import read_offline_run, wandb_run_dirs
+from bankruptcy.outputs import METRICS as METRICS_FILE
+from bankruptcy.outputs import PREDICTIONS
+from tests.helpers import NO_ANALYSES, ROOT, run_cli
+from tests.wandb_offline import read_offline_run, wandb_run_dirs
 
-ROOT = Path(__file__).resolve().parents[1]
-# Analyses have their own tests (tests/evaluation, tests/interpret); skip them where not under test.
-NO_ANALYSES = ["interpret=none", "plots=none", "bootstrap=none"]
-
-
-def cli(*args: str, cwd: Path, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m bankruptcy.run`` like a user would."""
-    env = {**os.environ, "WANDB_MODE": "offline", **(env_extra or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "bankruptcy.run", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-    )
+cli = partial(run_cli, "bankruptcy.run")
 
 
 def test_job_writes_the_output_contract_and_logs_the_same_numbers(compose, tmp_path):
-    cfg = compose(["model=logistic", "protocol.n_splits=3", "logger=wandb"])
+    cfg = compose(["model=logistic", "protocol.n_splits=3", "logger=wandb", *NO_ANALYSES])
     out = tmp_path / "job"
     metrics = run_job(cfg, JobInfo(out, name="t", tags=["model:logistic"]))
 
-    written = json.loads((out / "metrics.json").read_text())
+    written = json.loads((out / METRICS_FILE).read_text())
     assert written == pytest.approx(metrics, nan_ok=True)
     for name in METRICS:
         assert {f"cv/{name}", f"cv/{name}_std", f"test/{name}"} <= written.keys()
     assert written["fit_seconds"] > 0
     assert 0.5 < written["cv/roc_auc"] <= 1
 
-    predictions = pd.read_csv(out / "predictions.csv")
+    predictions = pd.read_csv(out / PREDICTIONS)
     assert len(predictions) == math.ceil(0.2 * 7027) and set(predictions.y_true) == {0, 1}
     assert predictions.p_bankrupt.between(0, 1).all()
 
@@ -112,6 +100,38 @@ def test_unknown_option_lists_the_valid_ones(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["model=logistic", "model.C=-1"], "error: model.C=-1: The 'C' parameter of Logistic"),
+        (["model=logistic", "+model.Cc=1"], "error: model.Cc=1: LogisticRegression has no "),
+        (["model=logistic", "model.Cc=1"], "error: model.Cc=1: model has no option 'Cc'"),
+        (["sampler=smote", "sampler.sampler.k_neighbors=0"], "sampler.sampler.k_neighbors=0:"),
+        (["preprocess/scaler=standard", "+preprocess.scaler.with_men=false"], "with_men=false"),
+        (["plots.kinds=[roc,rocc]"], "unknown plots.kinds ['rocc']"),
+    ],
+)
+def test_bad_option_stops_before_any_data_is_read(tmp_path, args, message):
+    """Data dir is empty: reaching the loader would say "not found" instead of the option."""
+    done = cli(*args, "logger=none", f"paths.output_dir={tmp_path}", f"paths.data_dir={tmp_path}")
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], done.stderr[-2000:]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None,
+    reason="the ray extra is installed here",
+)
+def test_launcher_without_its_plugin_names_the_extra_to_install(tmp_path):
+    done = cli("-m", "hydra/launcher=ray_local", "model=logistic", cwd=tmp_path)
+    assert done.returncode != 0
+    assert done.stderr.strip() == (
+        "error: hydra/launcher=ray_local needs the hydra_ray_launcher plugin: "
+        'pip install "bankruptcy[ray]" (or pip install -e ".[ray]")'
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
         (["dataset=american"], "american/american_bankruptcy.csv not found"),
         (["dataset=polish", "dataset.year=9"], "use 1 to 5"),
         (["protocol=temporal"], "needs a time column"),
@@ -125,7 +145,7 @@ def test_bad_input_is_one_clear_line(data_dir, tmp_path, args, message):
         "logger=none",
         f"paths.output_dir={tmp_path}",
         cwd=ROOT,
-        env_extra={"BANKRUPTCY_DATA_DIR": str(data_dir)},
+        env={"BANKRUPTCY_DATA_DIR": str(data_dir)},
     )
     assert done.returncode != 0
     assert message in done.stderr
@@ -141,7 +161,7 @@ def test_gradient_boosting_reaches_the_published_league(data_dir, tmp_path):
         "sampler=none",
         f"paths.output_dir={tmp_path}",
         cwd=ROOT,
-        env_extra={"BANKRUPTCY_DATA_DIR": str(data_dir)},
+        env={"BANKRUPTCY_DATA_DIR": str(data_dir)},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     (path,) = tmp_path.glob("runs/*/*/metrics.json")
@@ -160,7 +180,7 @@ def test_multirun_two_by_two_gives_four_jobs_and_four_wandb_runs(data_dir, tmp_p
         f"paths.output_dir={tmp_path}",
         f"hydra.sweep.dir={tmp_path}/sweep",
         cwd=ROOT,
-        env_extra={"BANKRUPTCY_DATA_DIR": str(data_dir)},
+        env={"BANKRUPTCY_DATA_DIR": str(data_dir)},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     jobs = sorted(p.parent for p in (tmp_path / "sweep").glob("*/metrics.json"))

@@ -5,12 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-
-from tqdm.auto import tqdm
 
 from bankruptcy.data.dataset import DataError
 
@@ -66,7 +63,8 @@ def locate(root: Path, relative: str, source: PublicSource | None = None) -> Pat
         raise DataError(f"data file {relative} not found; {where}")
     try:
         download(source, path)
-    except (OSError, zipfile.BadZipFile, KeyError) as error:
+    # requests' errors are OSErrors; pooch raises ValueError for a URL it cannot fetch
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
         raise DataError(
             f"data file {relative} not found and the download from {source.url} failed "
             f"({type(error).__name__}: {error}); {where}"
@@ -75,25 +73,22 @@ def locate(root: Path, relative: str, source: PublicSource | None = None) -> Pat
 
 
 def download(source: PublicSource, destination: Path) -> None:
-    """Fetch `source` into `destination` with a progress bar; atomic (no partial files)."""
+    """Fetch `source` into `destination` with a progress bar; atomic (no partial files).
+
+    ``pooch`` does the HTTP(S)/FTP transfer and the unzipping, in a scratch folder next to
+    `destination`; only the finished file is moved into place.
+    """
+    import pooch  # deferred: only a missing file needs it
+
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=destination.parent) as scratch:
-        fetched = Path(scratch) / "download"
-        _fetch(source.url, fetched)
-        if source.member is None:
-            shutil.move(fetched, destination)
-            return
-        with zipfile.ZipFile(fetched) as archive:
-            extracted = Path(archive.extract(source.member, scratch))
-        shutil.move(extracted, destination)
-
-
-def _fetch(url: str, target: Path, chunk: int = 1 << 16) -> None:
-    """Stream `url` to `target`, showing a progress bar sized from Content-Length."""
-    with urllib.request.urlopen(url, timeout=30) as response, open(target, "wb") as out:
-        total = int(response.headers.get("Content-Length") or 0) or None
-        name = url.rsplit("/", 1)[-1]
-        with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {name}") as bar:
-            while block := response.read(chunk):
-                out.write(block)
-                bar.update(len(block))
+        unzip = None if source.member is None else pooch.Unzip(members=[source.member])
+        fetched = pooch.retrieve(
+            source.url,
+            known_hash=None,
+            fname="download",
+            path=scratch,
+            processor=unzip,
+            progressbar=True,
+        )
+        shutil.move(fetched if unzip is None else fetched[0], destination)

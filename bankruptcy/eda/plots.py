@@ -9,34 +9,23 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.scale import SymmetricalLogTransform
 from matplotlib.ticker import MaxNLocator
 
+from bankruptcy import figures
+
 CLASS_COLORS = {0: "#4C72B0", 1: "#C44E52"}
 CLASS_NAMES = {0: "operating (0)", 1: "bankrupt (1)"}
-DPI = 100
+DPI = 100  # the report embeds the PNGs at their natural size
 
-
-def new_figure(width: float, height: float) -> Figure:
-    """A figure of `width` x `height` inches drawn by the Agg (file-only) backend."""
-    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(figure)
-    return figure
-
-
-def save_png(figure: Figure, path: Path) -> Path:
-    """Write `figure` as a PNG to `path` (parents created) and return the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, format="png", dpi=DPI)
-    return path
+new_figure = partial(figures.new_figure, dpi=DPI)
 
 
 def class_balance_figure(table: pd.DataFrame) -> Figure:

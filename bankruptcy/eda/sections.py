@@ -15,6 +15,7 @@ import pandas as pd
 
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.eda import plots, stats
+from bankruptcy.figures import save_png
 
 
 @dataclass
@@ -345,7 +346,7 @@ def time_section(dataset: Dataset, figure_dir: Path) -> Section:
 
 def _save(figure, figure_dir: Path, key: str) -> Path:
     """Save `figure` as ``<figure_dir>/<key>.png``."""
-    return plots.save_png(figure, figure_dir / f"{key}.png")
+    return save_png(figure, figure_dir / f"{key}.png")
 
 
 def _with_meaning(table: pd.DataFrame, descriptions: Mapping[str, str]) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
+from sklearn.metrics import roc_auc_score
 
 
 def class_balance(y: pd.Series) -> pd.DataFrame:
@@ -87,21 +88,15 @@ def incomplete_rows(X: pd.DataFrame, y: pd.Series) -> pd.DataFrame:
 def auc_of(values: pd.Series | np.ndarray, y: pd.Series | np.ndarray) -> float:
     """ROC-AUC of raw `values` as a score for ``y == 1``, ignoring NaN rows.
 
-    Computed from ranks (Mann-Whitney U), so ties count one half and
-    infinities are ordinary extreme values. NaN when the non-missing rows hold
-    only one class.
+    Scored on the values' ranks, so infinities (a zero denominator in some exports) are
+    ordinary extreme values. NaN when the non-missing rows hold only one class.
     """
     values = np.asarray(values, dtype=float)
     labels = np.asarray(y)
     keep = ~np.isnan(values)
-    values, labels = values[keep], labels[keep]
-    n_pos = int((labels == 1).sum())
-    n_neg = len(labels) - n_pos
-    if n_pos == 0 or n_neg == 0:
+    if len(np.unique(labels[keep])) < 2:
         return float("nan")
-    ranks = rankdata(values)
-    u_pos = ranks[labels == 1].sum() - n_pos * (n_pos + 1) / 2
-    return float(u_pos / (n_pos * n_neg))
+    return float(roc_auc_score(labels[keep], rankdata(values[keep])))
 
 
 def univariate_auc(X: pd.DataFrame, y: pd.Series) -> pd.DataFrame:

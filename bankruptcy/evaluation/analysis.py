@@ -8,21 +8,19 @@ Keys added to ``metrics.json`` (all computed on the test rows unless said):
 - ``test/<m>@threshold``: each label metric (f1, precision, recall, ...) at the chosen threshold.
 - ``test/<m>_ci_low`` / ``test/<m>_ci_high`` and ``test/<m>@threshold_ci_low`` / ``_ci_high``:
   stratified-bootstrap percentile interval (``bootstrap`` group: resamples, confidence).
-- ``analysis_seconds``: time spent here (plots and interpretation included).
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
-from hydra.utils import instantiate
 
+from bankruptcy.artifacts import Artifacts
 from bankruptcy.evaluation import metrics as M
 from bankruptcy.evaluation.bootstrap import Bootstrap, batch_metric
-from bankruptcy.evaluation.plots import EvaluationData
+from bankruptcy.evaluation.plots import EvaluationData, PlotMaker
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +33,9 @@ def choose_threshold(selector, result) -> float:
 
 def metrics_at_threshold(names, result, threshold: float) -> dict[str, float]:
     """``test/<m>@threshold`` for the label metrics among `names`."""
-    labels = [n for n in names if M.METRICS[n].needs == "label"]
-    values = M.compute(labels, result.y_test, result.test_scores, result.score_kind, threshold)
+    values = M.compute(
+        M.label_metrics(names), result.y_test, result.test_scores, result.score_kind, threshold
+    )
     return {f"test/{name}@threshold": value for name, value in values.items()}
 
 
@@ -47,10 +46,12 @@ def confidence_intervals(
 
     Probability metrics are skipped for decision scores (their point value is NaN).
     """
-    usable = [n for n in names if M.METRICS[n].needs != "proba" or result.score_kind == "proba"]
     scores = np.asarray(result.test_scores, dtype=float)
     intervals = boot.intervals(
-        result.y_test, scores, scores >= threshold, {n: batch_metric(n) for n in usable}
+        result.y_test,
+        scores,
+        scores >= threshold,
+        {n: batch_metric(n) for n in M.usable(names, result.score_kind)},
     )
     out = {}
     for name, (low, high) in intervals.items():
@@ -69,7 +70,6 @@ def evaluation_data(result, threshold: float, subtitle: str) -> EvaluationData:
         oof=(result.y_train[scored], result.oof_scores[scored]),
         score_kind=result.score_kind,
         threshold=threshold,
-        default_threshold=M.DEFAULT_THRESHOLD[result.score_kind],
         subtitle=subtitle,
     )
 
@@ -82,47 +82,50 @@ def model_name(pipeline) -> str:
     return f"{name}({type(inner).__name__})" if inner is not None else name
 
 
-def run_analyses(result, cfg, output_dir: Path, tracker) -> dict[str, float]:
-    """Run the configured analyses of `result`; return the metrics they add.
+@dataclass
+class Analyses:
+    """Everything a job computes after the protocol, from already built parts.
 
     Parameters
     ----------
-    result : ExperimentResult
-        Output of `run_experiment`.
-    cfg : DictConfig
-        Composed experiment with ``metrics``, ``threshold``, ``bootstrap``,
-        ``plots`` and ``interpret`` nodes.
-    output_dir : Path
-        The job's output folder (figures go to ``plots/``, tables to ``interpret/``).
-    tracker : Tracker
-        The job's tracking run.
+    metric_names : list of str
+        Metrics of the registry to report.
+    threshold : selector
+        ``select(y, scores, score_kind) -> float`` (``bankruptcy.evaluation.threshold``).
+    bootstrap : Bootstrap
+        Confidence intervals of the test metrics.
+    plots : PlotMaker
+        Evaluation figures.
+    interpretation : Interpretation or NoInterpretation
+        Importances, SHAP, partial dependence (``bankruptcy.interpret.interpretation``).
     """
-    start = time.perf_counter()
-    names = list(cfg.metrics.names)
-    kind = result.score_kind
-    threshold = choose_threshold(instantiate(cfg.threshold), result)
-    default = M.DEFAULT_THRESHOLD[kind]
-    out = {"threshold": threshold, "threshold_default": default}
-    out.update(metrics_at_threshold(names, result, threshold))
 
-    boot = instantiate(cfg.bootstrap)
-    out.update(confidence_intervals(boot, names, result, default))
-    labels = [n for n in names if M.METRICS[n].needs == "label"]
-    out.update(confidence_intervals(boot, labels, result, threshold, suffix="@threshold"))
+    metric_names: list[str]
+    threshold: object
+    bootstrap: Bootstrap
+    plots: PlotMaker
+    interpretation: object
 
-    subtitle = f"{result.dataset.name} · {model_name(result.pipeline)}"
-    figures = instantiate(cfg.plots).make(
-        evaluation_data(result, threshold, subtitle), Path(output_dir) / "plots"
-    )
-    for kind_name, path in figures.items():
-        tracker.log_image(f"plots/{kind_name}", path)
+    def __post_init__(self) -> None:
+        # a typo in an option stops the job before any data is read
+        self.metric_names = M.check_names(self.metric_names)
+        self.plots.check()
 
-    out.update(instantiate(cfg.interpret).run(result, Path(output_dir), tracker, subtitle))
-    out["analysis_seconds"] = time.perf_counter() - start
-    log.info(
-        "threshold %.4g (default %.4g); analyses took %.1f s",
-        threshold,
-        default,
-        out["analysis_seconds"],
-    )
-    return out
+    def run(self, result) -> Artifacts:
+        """Analyse `result` (an `ExperimentResult`); return the keys, figures and tables added."""
+        names = self.metric_names
+        default = result.score_kind.default_threshold
+        threshold = choose_threshold(self.threshold, result)
+        out = Artifacts(metrics={"threshold": threshold, "threshold_default": default})
+        out.metrics.update(metrics_at_threshold(names, result, threshold))
+        out.metrics.update(confidence_intervals(self.bootstrap, names, result, default))
+        out.metrics.update(
+            confidence_intervals(
+                self.bootstrap, M.label_metrics(names), result, threshold, suffix="@threshold"
+            )
+        )
+        subtitle = f"{result.dataset.name} · {model_name(result.pipeline)}"
+        out.figures.update(self.plots.make(evaluation_data(result, threshold, subtitle)))
+        out.add(self.interpretation.run(result, subtitle))
+        log.info("threshold %.4g (default %.4g)", threshold, default)
+        return out

@@ -5,6 +5,12 @@ and as many operating rows from the operating rows as the test set has, so every
 resample keeps the test set's class balance (ranking metrics stay defined). All
 resamples of a chunk are one ``(b, n)`` index matrix; the metrics below work on
 whole batches with one sort (curve metrics) or a few sums (confusion metrics).
+
+Why not ``scipy.stats.bootstrap``: it cannot keep the class counts of each resample
+(stratify), and it is slower for the same work. Measured with
+``scripts/bench_analysis_cost.py`` (1,406 test rows at 3.9 % bankrupt, 1,000 resamples):
+all 16 registry metrics 0.6 s here against 27.6 s for per-resample scikit-learn calls (46x);
+ROC-AUC alone 0.35 s here against 2.6 s for ``scipy.stats.bootstrap`` (7x).
 """
 
 from __future__ import annotations
@@ -15,7 +21,30 @@ from functools import cached_property, partial
 import numpy as np
 
 from bankruptcy.evaluation.metrics import METRICS
-from bankruptcy.evaluation.threshold import cumulative_counts
+
+
+def cumulative_counts(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, ...]:
+    """True/false-positive counts at every score of each resample, along the last axis.
+
+    The batched form of ``sklearn.metrics.confusion_matrix_at_thresholds`` (which takes
+    one score vector): ``(b, n)`` resamples sorted in one call. Position ``j`` stands for
+    the threshold ``sorted_scores[..., j]`` (flag the rows with ``score >=`` it).
+
+    Returns
+    -------
+    sorted_scores, tp, fp, is_last : ndarray
+        Scores in decreasing order, cumulative true / false positives when
+        flagging everything down to that position, and a mask of the last
+        position of each group of tied scores (the only valid cut points).
+    """
+    order = np.argsort(-scores, axis=-1, kind="stable")
+    sorted_scores = np.take_along_axis(scores, order, axis=-1)
+    sorted_y = np.take_along_axis(y, order, axis=-1).astype(np.int64)
+    tp = np.cumsum(sorted_y, axis=-1)
+    fp = np.cumsum(1 - sorted_y, axis=-1)
+    is_last = np.ones(scores.shape, dtype=bool)
+    is_last[..., :-1] = sorted_scores[..., :-1] != sorted_scores[..., 1:]
+    return sorted_scores, tp, fp, is_last
 
 
 class Batch:

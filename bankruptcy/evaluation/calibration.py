@@ -10,6 +10,7 @@ only), so test rows never shape the calibration map.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.calibration import calibration_curve
 
 
 def uncalibrated(model):
@@ -21,6 +22,9 @@ def reliability_curve(
     y, proba, n_bins: int = 10, strategy: str = "uniform"
 ) -> dict[str, np.ndarray]:
     """Observed bankruptcy rate against mean predicted probability, per non-empty bin.
+
+    ``sklearn.calibration.calibration_curve``, plus the number of companies in each bin
+    (the figure sizes its markers by it).
 
     Parameters
     ----------
@@ -40,22 +44,12 @@ def reliability_curve(
     dict with ``predicted`` (mean probability), ``observed`` (share of bankrupt
     companies) and ``count`` (companies) of each non-empty bin.
     """
-    y, proba = np.asarray(y, dtype=float), np.asarray(proba, dtype=float)
+    proba = np.asarray(proba, dtype=float)
+    observed, predicted = calibration_curve(y, proba, n_bins=n_bins, strategy=strategy)
+    # the bins calibration_curve uses, to count the companies in each
     if strategy == "quantile":
-        edges = np.unique(np.quantile(proba, np.linspace(0, 1, n_bins + 1)))
-    elif strategy == "uniform":
-        edges = np.linspace(0, 1, n_bins + 1)
+        edges = np.percentile(proba, np.linspace(0, 100, n_bins + 1))
     else:
-        raise ValueError(f"reliability curve strategy must be uniform or quantile, got {strategy}")
-    bins = np.clip(np.searchsorted(edges[1:-1], proba, side="right"), 0, len(edges) - 2)
-    count = np.bincount(bins, minlength=len(edges) - 1)
-    filled = count > 0
-    sums = {
-        key: np.bincount(bins, weights=values, minlength=len(edges) - 1)[filled]
-        for key, values in (("predicted", proba), ("observed", y))
-    }
-    return {
-        "predicted": sums["predicted"] / count[filled],
-        "observed": sums["observed"] / count[filled],
-        "count": count[filled],
-    }
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    count = np.bincount(np.searchsorted(edges[1:-1], proba), minlength=n_bins)
+    return {"predicted": predicted, "observed": observed, "count": count[count > 0]}

@@ -51,7 +51,7 @@ class ExperimentResult:
     folds: list[FoldResult]
     oof_scores: np.ndarray
     test_scores: np.ndarray
-    score_kind: str
+    score_kind: M.ScoreKind
     pipeline: object
     metrics: dict[str, float] = field(default_factory=dict)
 
@@ -118,7 +118,7 @@ def run_experiment(dataset: Dataset, pipeline, split: Split, metric_names) -> Ex
     start = time.perf_counter()
     final, test_scores, kind = fit_and_score(pipeline, dataset, split.train, split.test)
     fit_seconds = time.perf_counter() - start
-    if kind != "proba" and "brier" in names:
+    if kind is not M.ScoreKind.PROBA and "brier" in names:
         log.warning("brier is NaN: the model gives no probabilities; calibration=sigmoid adds them")
 
     summary = {}

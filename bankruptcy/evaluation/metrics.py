@@ -1,9 +1,11 @@
-"""Metrics for the bankrupt class, computed from a model's scores.
+"""Metrics for the bankrupt class, computed from a model's scores: the one metric registry.
 
 Each metric says what it needs: ``score`` (any ranking score: probability or
 decision function), ``label`` (0/1 decisions at the threshold) or ``proba``
 (a calibrated-looking probability; models without one get NaN, with the fix
-in the log).
+in the log), and whether a higher value is better. Everything that ranks or
+compares metric values (leaderboards, report arrows, Optuna's direction)
+asks `higher_is_better`.
 """
 
 from __future__ import annotations
@@ -11,32 +13,44 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import partial
 
 import numpy as np
+from imblearn.metrics import geometric_mean_score, specificity_score
 from sklearn import metrics as skm
 
 from bankruptcy.errors import UserError
 
 log = logging.getLogger(__name__)
 
-#: Score kinds and the score at which a model's own rule says "bankrupt".
-DEFAULT_THRESHOLD = {"proba": 0.5, "decision": 0.0}
+
+class ScoreKind(StrEnum):
+    """What a model's scores are: probabilities, or a decision function's values."""
+
+    PROBA = "proba"
+    DECISION = "decision"
+
+    @property
+    def default_threshold(self) -> float:
+        """The score at which the model's own rule says "bankrupt"."""
+        return 0.5 if self is ScoreKind.PROBA else 0.0
+
+    @property
+    def axis_label(self) -> str:
+        """How figures and tables name the scores."""
+        if self is ScoreKind.PROBA:
+            return "Predicted probability of bankruptcy"
+        return "Decision score (higher = more likely bankrupt)"
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric function ``fn(y_true, values)`` and the kind of values it needs."""
+    """A metric function ``fn(y_true, values)``, the values it needs and its direction."""
 
     fn: Callable[[np.ndarray, np.ndarray], float]
     needs: str  # "score" | "label" | "proba"
-
-
-def g_mean(y_true, labels) -> float:
-    """Geometric mean of recall on the bankrupt and on the operating class."""
-    recall = skm.recall_score(y_true, labels, zero_division=0)
-    specificity = skm.recall_score(y_true, labels, pos_label=0, zero_division=0)
-    return float(np.sqrt(recall * specificity))
+    higher_is_better: bool = True
 
 
 def type1_error(y_true, labels) -> float:
@@ -45,8 +59,8 @@ def type1_error(y_true, labels) -> float:
 
 
 def type2_error(y_true, labels) -> float:
-    """Share of operating companies flagged bankrupt (false alarms, the false-positive rate)."""
-    return 1.0 - skm.recall_score(y_true, labels, pos_label=0, zero_division=0)
+    """Share of operating companies flagged bankrupt (false alarms, 1 - specificity)."""
+    return 1.0 - specificity_score(y_true, labels, pos_label=1, average="binary")
 
 
 def ks_statistic(y_true, scores) -> float:
@@ -77,15 +91,44 @@ METRICS: dict[str, Metric] = {
     "accuracy": Metric(skm.accuracy_score, "label"),
     "balanced_accuracy": Metric(skm.balanced_accuracy_score, "label"),
     "mcc": Metric(skm.matthews_corrcoef, "label"),
-    "brier": Metric(skm.brier_score_loss, "proba"),
-    "log_loss": Metric(partial(skm.log_loss, labels=[0, 1]), "proba"),
-    "g_mean": Metric(g_mean, "label"),
-    "type1_error": Metric(type1_error, "label"),
-    "type2_error": Metric(type2_error, "label"),
+    "brier": Metric(skm.brier_score_loss, "proba", higher_is_better=False),
+    "log_loss": Metric(partial(skm.log_loss, labels=[0, 1]), "proba", higher_is_better=False),
+    "g_mean": Metric(partial(geometric_mean_score, average="binary"), "label"),
+    "type1_error": Metric(type1_error, "label", higher_is_better=False),
+    "type2_error": Metric(type2_error, "label", higher_is_better=False),
     "ks": Metric(ks_statistic, "score"),
     "recall_at_fpr5": Metric(partial(recall_at_fpr, max_fpr=0.05), "score"),
     "precision_at_top5": Metric(partial(precision_at_top, fraction=0.05), "score"),
 }
+
+# Suffixes a metrics.json key may carry after the metric's name (see the output contract).
+_KEY_SUFFIXES = ("_ci_low", "_ci_high", "@threshold")
+
+
+def metric_of(key: str) -> str:
+    """The registry name behind a metrics.json key: ``"test/f1@threshold_ci_low"`` -> ``"f1"``."""
+    name = key.rsplit("/", 1)[-1]
+    for suffix in _KEY_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name
+
+
+def higher_is_better(key: str) -> bool:
+    """Whether a larger value of metrics.json key `key` is better.
+
+    Metric keys (``cv/brier``, ``test/type1_error@threshold``) follow the registry; spreads
+    (``..._std``) and timings (``..._seconds``) are better small; anything else (e.g.
+    ``threshold``) counts as higher-is-better.
+    """
+    if key.endswith(("_std", "_seconds")):
+        return False
+    metric = METRICS.get(metric_of(key))
+    return True if metric is None else metric.higher_is_better
+
+
+def direction(key: str) -> str:
+    """``"maximize"`` or ``"minimize"``: `higher_is_better` in an optimiser's words."""
+    return "maximize" if higher_is_better(key) else "minimize"
 
 
 def check_names(names: Iterable[str]) -> list[str]:
@@ -99,7 +142,7 @@ def check_names(names: Iterable[str]) -> list[str]:
     return names
 
 
-def positive_scores(model, X) -> tuple[np.ndarray, str]:
+def positive_scores(model, X) -> tuple[np.ndarray, ScoreKind]:
     """Score of the bankrupt class for each row of `X`, and its kind.
 
     Uses ``predict_proba`` where the model has it, else ``decision_function``
@@ -108,13 +151,27 @@ def positive_scores(model, X) -> tuple[np.ndarray, str]:
     """
     classes = list(model.classes_)
     if hasattr(model, "predict_proba"):
-        return model.predict_proba(X)[:, classes.index(1)], "proba"
+        return model.predict_proba(X)[:, classes.index(1)], ScoreKind.PROBA
     scores = model.decision_function(X)
-    return (scores if classes[-1] == 1 else -scores), "decision"
+    return (scores if classes[-1] == 1 else -scores), ScoreKind.DECISION
+
+
+def usable(names: Iterable[str], kind: ScoreKind) -> list[str]:
+    """The metrics of `names` that scores of `kind` can give (probability metrics need probas)."""
+    return [n for n in names if METRICS[n].needs != "proba" or kind is ScoreKind.PROBA]
+
+
+def label_metrics(names: Iterable[str]) -> list[str]:
+    """The metrics of `names` computed from 0/1 decisions (they depend on the threshold)."""
+    return [n for n in names if METRICS[n].needs == "label"]
 
 
 def compute(
-    names: Iterable[str], y_true, scores: np.ndarray, kind: str, threshold: float | None = None
+    names: Iterable[str],
+    y_true,
+    scores: np.ndarray,
+    kind: ScoreKind,
+    threshold: float | None = None,
 ) -> dict[str, float]:
     """Compute the named metrics.
 
@@ -126,18 +183,19 @@ def compute(
         0/1 labels, 1 = bankrupt.
     scores : numpy.ndarray
         Score of the bankrupt class per row.
-    kind : {"proba", "decision"}
-        What `scores` are.
+    kind : ScoreKind
+        What `scores` are; metrics that need probabilities are NaN for decision scores.
     threshold : float, optional
         Score at or above which a row counts as bankrupt; default the model's
-        own rule (0.5 for probabilities, 0 for decision functions).
+        own rule (``kind.default_threshold``).
     """
     y_true = np.asarray(y_true)
-    cut = DEFAULT_THRESHOLD[kind] if threshold is None else threshold
+    kind = ScoreKind(kind)
+    cut = kind.default_threshold if threshold is None else threshold
     values = {
         "score": scores,
         "label": (scores >= cut).astype(int),
-        "proba": scores if kind == "proba" else None,
+        "proba": scores if kind is ScoreKind.PROBA else None,
     }
     result = {}
     for name in names:

@@ -1,23 +1,25 @@
 """Evaluation plots of one job: ROC/PR curves, confusion matrix, calibration, scores.
 
-Figures are built on matplotlib's object API with the Agg canvas (no pyplot, no
-global backend switch, nothing left open). Each ``*_figure`` function returns a
-`Figure` (tests read its titles and labels); `save_figure` writes the PNG.
+Figures are drawn with `bankruptcy.figures.new_figure` (matplotlib's object API on the
+Agg canvas). Each ``*_figure`` function returns a `Figure` (tests read its titles and
+labels); the job's outputs write them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
+from bankruptcy.errors import UserError
 from bankruptcy.evaluation.calibration import reliability_curve
+from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.threshold import threshold_table
+from bankruptcy.figures import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -26,26 +28,6 @@ Curve = tuple[np.ndarray, np.ndarray]  # (labels, scores)
 
 RATE_FPR = "False-positive rate (share of operating companies flagged)"
 RATE_TPR = "True-positive rate = recall (share of bankruptcies caught)"
-
-
-def new_figure(width: float = 6.4, height: float = 4.8) -> Figure:
-    """A figure drawn by the Agg canvas, independent of pyplot's global state."""
-    # imported here: matplotlib costs ~0.3 s to import, and jobs with plots=none and
-    # interpret=none never draw
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def save_figure(fig: Figure, path: Path, dpi: int = 110) -> Path:
-    """Write `fig` as PNG to `path` and return the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
-    return path
 
 
 def titled(text: str, subtitle: str) -> str:
@@ -139,17 +121,17 @@ PROBA_CLIP = 1e-5
 LOGIT_TICKS = (1e-5, 1e-4, 1e-3, 0.01, 0.1, 0.5, 0.9, 0.99, 0.999, 0.9999, 0.99999)
 
 
-def shown_scores(scores, kind: str) -> np.ndarray:
+def shown_scores(scores, kind: ScoreKind) -> np.ndarray:
     """Scores as drawn: probabilities clipped so a logit axis can show 0 and 1."""
     scores = np.asarray(scores, dtype=float)
-    return np.clip(scores, PROBA_CLIP, 1 - PROBA_CLIP) if kind == "proba" else scores
+    return np.clip(scores, PROBA_CLIP, 1 - PROBA_CLIP) if kind is ScoreKind.PROBA else scores
 
 
-def score_axis(ax, kind: str, label: str) -> None:
+def score_axis(ax, kind: ScoreKind, label: str) -> None:
     """Logit x axis for probabilities (confident models pile up near 0 and 1), else linear."""
     from matplotlib.ticker import NullLocator  # matplotlib is loaded once a figure exists
 
-    if kind == "proba":
+    if kind is ScoreKind.PROBA:
         ax.set_xscale("logit")
         ticks = [t for t in LOGIT_TICKS if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
         ax.set_xticks(ticks, [f"{t:g}" for t in ticks], rotation=30)
@@ -158,16 +140,16 @@ def score_axis(ax, kind: str, label: str) -> None:
     ax.set_xlabel(label)
 
 
-def score_bins(scores: np.ndarray, kind: str, n: int = 40) -> np.ndarray:
+def score_bins(scores: np.ndarray, kind: ScoreKind, n: int = 40) -> np.ndarray:
     """Bin edges evenly spaced on the axis the scores are drawn on."""
-    if kind != "proba":
+    if kind is not ScoreKind.PROBA:
         return np.histogram_bin_edges(scores, bins=n)
     logits = np.log(scores / (1 - scores))
     return 1 / (1 + np.exp(-np.linspace(logits.min(), logits.max(), n + 1)))
 
 
 def score_distribution_figure(
-    y, scores, threshold: float, kind: str, score_label: str, subtitle: str = ""
+    y, scores, threshold: float, kind: ScoreKind, subtitle: str = ""
 ) -> Figure:
     """Histograms of the test scores of each class, as shares of the class, with the threshold."""
     y, scores = np.asarray(y).astype(int), shown_scores(scores, kind)
@@ -194,16 +176,14 @@ def score_distribution_figure(
         label=f"threshold {threshold:.4g}",
     )
     ax.set_yscale("log")
-    score_axis(ax, kind, score_label)
+    score_axis(ax, kind, kind.axis_label)
     ax.set_ylabel("Share of the class's companies (log scale)")
     ax.set_title(titled("Test score distribution by class", subtitle))
     ax.legend()
     return fig
 
 
-def threshold_figure(
-    y, scores, chosen: float, default: float, kind: str, score_label: str, subtitle: str = ""
-) -> Figure:
+def threshold_figure(y, scores, chosen: float, kind: ScoreKind, subtitle: str = "") -> Figure:
     """Precision, recall and F1 against the threshold on the out-of-fold training scores."""
     t = threshold_table(y, scores)
     t = {k: v[1:] for k, v in t.items()}  # drop the "flag no-one" point above the top score
@@ -219,11 +199,12 @@ def threshold_figure(
     ax = fig.add_subplot()
     for name, (values, colour, style) in curves.items():
         ax.plot(x, values, label=name, color=colour, ls=style)
+    default = kind.default_threshold
     for value, style, name in ((chosen, "--", "chosen"), (default, ":", "default")):
         ax.axvline(
             shown_scores(value, kind), color="black", ls=style, lw=1, label=f"{name} {value:.4g}"
         )
-    score_axis(ax, kind, score_label)
+    score_axis(ax, kind, kind.axis_label)
     ax.set(ylabel="Metric value (share)", ylim=(0, 1.01))
     ax.set_title(titled("Metrics vs threshold (out-of-fold training scores)", subtitle))
     ax.legend(loc="best", fontsize=8)
@@ -242,10 +223,10 @@ class EvaluationData:
         Hold-out test rows.
     oof : (labels, scores)
         Out-of-fold training scores (where the threshold was chosen).
-    score_kind : {"proba", "decision"}
+    score_kind : ScoreKind
         What the scores are.
-    threshold, default_threshold : float
-        Chosen threshold and the model's own rule.
+    threshold : float
+        The chosen threshold (the model's own rule is ``score_kind.default_threshold``).
     subtitle : str
         Second title line (dataset and model).
     """
@@ -253,21 +234,13 @@ class EvaluationData:
     folds: list[Curve]
     test: Curve
     oof: Curve
-    score_kind: str
+    score_kind: ScoreKind
     threshold: float
-    default_threshold: float
     subtitle: str = ""
-
-    @property
-    def score_label(self) -> str:
-        """Axis label of the scores."""
-        if self.score_kind == "proba":
-            return "Predicted probability of bankruptcy"
-        return "Decision score (higher = more likely bankrupt)"
 
 
 def _calibration(d: EvaluationData) -> Figure | None:
-    if d.score_kind != "proba":
+    if d.score_kind is not ScoreKind.PROBA:
         return None  # decision scores are not probabilities: nothing to calibrate against
     y, p = d.test
     brier = float(np.mean((np.asarray(p) - np.asarray(y)) ** 2))
@@ -282,17 +255,13 @@ FIGURES = {
         d.test[0], np.asarray(d.test[1]) >= d.threshold, d.threshold, d.subtitle
     ),
     "calibration": _calibration,
-    "scores": lambda d: score_distribution_figure(
-        *d.test, d.threshold, d.score_kind, d.score_label, d.subtitle
-    ),
-    "threshold": lambda d: threshold_figure(
-        *d.oof, d.threshold, d.default_threshold, d.score_kind, d.score_label, d.subtitle
-    ),
+    "scores": lambda d: score_distribution_figure(*d.test, d.threshold, d.score_kind, d.subtitle),
+    "threshold": lambda d: threshold_figure(*d.oof, d.threshold, d.score_kind, d.subtitle),
 }
 
 
 class PlotMaker:
-    """Writes the configured evaluation figures of a job as PNG files.
+    """Draws the configured evaluation figures of a job.
 
     Parameters
     ----------
@@ -300,21 +269,26 @@ class PlotMaker:
         Figures to draw (keys of `FIGURES`); an empty list draws nothing
         (``plots=none``).
     dpi : int
-        Resolution of the PNG files.
+        Resolution the figures are written at.
     """
 
     def __init__(self, kinds: Sequence[str] = tuple(FIGURES), dpi: int = 110):
         self.kinds = kinds
         self.dpi = dpi
 
-    def make(self, data: EvaluationData, directory: Path) -> dict[str, Path]:
-        """Draw and save each figure; return ``{kind: png path}``."""
+    def check(self) -> None:
+        """Refuse unknown figure names (before any data is read)."""
         unknown = sorted(set(self.kinds) - set(FIGURES))
         if unknown:
-            raise ValueError(f"unknown plots.kinds {unknown}; choose from {sorted(FIGURES)}")
-        paths = {}
+            raise UserError(f"unknown plots.kinds {unknown}; choose from {sorted(FIGURES)}")
+
+    def make(self, data: EvaluationData) -> dict[str, Figure]:
+        """Draw each figure that applies to `data`; return ``{kind: figure}``."""
+        self.check()
+        figures = {}
         for kind in self.kinds:
             fig = FIGURES[kind](data)
             if fig is not None:
-                paths[kind] = save_figure(fig, Path(directory) / f"{kind}.png", self.dpi)
-        return paths
+                fig.set_dpi(self.dpi)
+                figures[kind] = fig
+        return figures

@@ -9,64 +9,30 @@ is then applied once to the test scores. A row is flagged bankrupt when
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import confusion_matrix_at_thresholds
 
-
-def cumulative_counts(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, ...]:
-    """True/false-positive counts for every distinct threshold, along the last axis.
-
-    Works on one score vector ``(n,)`` or a batch ``(b, n)`` (bootstrap
-    resamples). Scores are sorted in decreasing order; position ``j`` stands for
-    the threshold ``sorted_scores[j]`` (flag the rows with ``score >=`` it).
-
-    Parameters
-    ----------
-    y : ndarray of 0/1, same shape as `scores`
-        True labels.
-    scores : ndarray
-        Scores, higher = more likely bankrupt.
-
-    Returns
-    -------
-    sorted_scores, tp, fp, is_last : ndarray
-        Scores in decreasing order, cumulative true / false positives when
-        flagging everything down to that position, and a mask of the last
-        position of each group of tied scores (the only valid cut points).
-    """
-    order = np.argsort(-scores, axis=-1, kind="stable")
-    sorted_scores = np.take_along_axis(scores, order, axis=-1)
-    sorted_y = np.take_along_axis(y, order, axis=-1).astype(np.int64)
-    tp = np.cumsum(sorted_y, axis=-1)
-    fp = np.cumsum(1 - sorted_y, axis=-1)
-    is_last = np.ones(scores.shape, dtype=bool)
-    is_last[..., :-1] = sorted_scores[..., :-1] != sorted_scores[..., 1:]
-    return sorted_scores, tp, fp, is_last
+from bankruptcy.evaluation.metrics import ScoreKind
 
 
 def threshold_table(y: np.ndarray, scores: np.ndarray) -> dict[str, np.ndarray]:
     """Confusion counts at every candidate threshold of one score vector.
 
     The first candidate lies just above the highest score (nobody flagged), so
-    "flag no-one" is a possible choice, e.g. when false alarms are expensive.
+    "flag no-one" is a possible choice, e.g. when false alarms are expensive; the
+    others are the distinct scores (``sklearn.metrics.confusion_matrix_at_thresholds``).
 
     Returns
     -------
     dict with arrays ``threshold``, ``tp``, ``fp``, ``fn``, ``tn``, in
     decreasing threshold order.
     """
-    y = np.asarray(y).astype(np.int64)
-    scores = np.asarray(scores, dtype=np.float64)
-    sorted_scores, tp, fp, is_last = cumulative_counts(y, scores)
-    top = np.nextafter(sorted_scores[0], np.inf)
-    threshold = np.concatenate([[top], sorted_scores[is_last]])
-    tp = np.concatenate([[0], tp[is_last]])
-    fp = np.concatenate([[0], fp[is_last]])
-    n_pos = int(y.sum())
+    tn, fp, fn, tp, threshold = confusion_matrix_at_thresholds(y, scores)
     return {
-        "threshold": threshold,
-        "tp": tp,
-        "fp": fp,
-        "fn": n_pos - tp,
-        "tn": len(y) - n_pos - fp,
+        "threshold": np.concatenate([[np.nextafter(threshold[0], np.inf)], threshold]),
+        "tp": np.concatenate([[0], tp]),
+        "fp": np.concatenate([[0], fp]),
+        "fn": np.concatenate([[tp[-1]], fn]),
+        "tn": np.concatenate([[fp[-1]], tn]),
     }
 
 
@@ -95,11 +61,11 @@ class FixedThreshold:
     def __init__(self, value: float | None = None):
         self.value = value
 
-    def select(self, y, scores, score_kind: str = "proba") -> float:
+    def select(self, y, scores, score_kind: ScoreKind = ScoreKind.PROBA) -> float:
         """Return the fixed threshold (labels and scores are not used)."""
         if self.value is not None:
             return float(self.value)
-        return 0.5 if score_kind == "proba" else 0.0
+        return ScoreKind(score_kind).default_threshold
 
 
 class FBetaThreshold:
@@ -114,7 +80,7 @@ class FBetaThreshold:
     def __init__(self, beta: float = 1.0):
         self.beta = beta
 
-    def select(self, y, scores, score_kind: str = "proba") -> float:
+    def select(self, y, scores, score_kind: ScoreKind = ScoreKind.PROBA) -> float:
         """Threshold with the highest F-beta on (`y`, `scores`); highest threshold on ties."""
         t = threshold_table(*_checked(y, scores))
         b2 = self.beta**2
@@ -136,7 +102,7 @@ class CostThreshold:
     def __init__(self, miss_cost: float = 10.0):
         self.miss_cost = miss_cost
 
-    def select(self, y, scores, score_kind: str = "proba") -> float:
+    def select(self, y, scores, score_kind: ScoreKind = ScoreKind.PROBA) -> float:
         """Threshold minimising ``miss_cost * FN + FP``; highest threshold on ties."""
         if self.miss_cost <= 0:
             raise ValueError(f"threshold.miss_cost must be > 0, got {self.miss_cost}")
@@ -157,7 +123,7 @@ class TargetRecallThreshold:
     def __init__(self, recall: float = 0.8):
         self.recall = recall
 
-    def select(self, y, scores, score_kind: str = "proba") -> float:
+    def select(self, y, scores, score_kind: ScoreKind = ScoreKind.PROBA) -> float:
         """Highest threshold whose recall on (`y`, `scores`) reaches the target."""
         if not 0 < self.recall <= 1:
             raise ValueError(f"threshold.recall must be in (0, 1], got {self.recall}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.inspection import permutation_importance
 from sklearn.metrics import check_scoring
 
 from bankruptcy.interpret.features import describe
@@ -21,13 +22,14 @@ def permutation_table(
 ) -> pd.DataFrame:
     """Drop in `scoring` when each original feature of `X` is shuffled, through the whole pipeline.
 
-    Shuffling raw columns (not model inputs) measures each original attribute,
-    whatever the preprocessing derives from it.
+    ``sklearn.inspection.permutation_importance`` on the raw columns (not model inputs), so it
+    measures each original attribute, whatever the preprocessing derives from it.
 
     Parameters
     ----------
     columns : list of str, optional
-        Only shuffle these columns (default: all); the others keep their values.
+        Only shuffle these columns (default: all); the others keep their values. Each
+        shuffled column costs `n_repeats` predictions of all rows.
 
     Returns
     -------
@@ -36,21 +38,29 @@ def permutation_table(
     `n_repeats` shuffles).
     """
     columns = [str(c) for c in X.columns] if columns is None else list(columns)
-    scorer = check_scoring(pipeline, scoring=scoring)
-    baseline = scorer(pipeline, X, y)
-    rng = np.random.default_rng(seed)
-    drops = np.empty((len(columns), n_repeats))
-    for i, column in enumerate(columns):
-        for r in range(n_repeats):
-            shuffled = X.copy()
-            shuffled[column] = rng.permutation(shuffled[column].to_numpy())
-            drops[i, r] = baseline - scorer(pipeline, shuffled, y)
+    score = check_scoring(pipeline, scoring=scoring)
+
+    def score_with_rest(estimator, shuffled: pd.DataFrame, y_true) -> float:
+        # scikit-learn shuffles every column it is given: give it only `columns`, and put
+        # the untouched others back before the pipeline sees the rows
+        full = X.copy()
+        full[columns] = shuffled.to_numpy()
+        return score(estimator, full, y_true)
+
+    result = permutation_importance(
+        pipeline,
+        X[columns],
+        y,
+        scoring=score_with_rest,
+        n_repeats=n_repeats,
+        random_state=seed,
+    )
     table = pd.DataFrame(
         {
             "feature": columns,
             "description": [describe(c, descriptions) for c in columns],
-            "importance_mean": drops.mean(axis=1),
-            "importance_std": drops.std(axis=1),
+            "importance_mean": result.importances_mean,
+            "importance_std": result.importances_std,
         }
     )
     return table.sort_values("importance_mean", ascending=False, ignore_index=True)

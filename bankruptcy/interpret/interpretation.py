@@ -1,20 +1,18 @@
 """The ``interpret`` config group's objects: run every interpretation of a fitted job, or none.
 
-`Interpretation.run` writes CSV tables under ``<output_dir>/interpret/`` and PNG
-figures under ``<output_dir>/plots/``, and logs both to the job's tracker
-(tables as ``interpret/<name>``, images as ``plots/<name>``).
+`Interpretation.run` returns its tables and figures as `Artifacts`; the job's outputs
+write them (``interpret/<name>.csv``, ``plots/<name>.png``) and log them.
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from bankruptcy.evaluation.plots import save_figure
+from bankruptcy.artifacts import Artifacts
 from bankruptcy.interpret import plots
 from bankruptcy.interpret.features import model_input, source_column
 from bankruptcy.interpret.importance import native_table, permutation_table
@@ -26,9 +24,9 @@ log = logging.getLogger(__name__)
 class NoInterpretation:
     """``interpret=none``: does nothing (sweeps skip the cost)."""
 
-    def run(self, result, output_dir: Path, tracker, subtitle: str = "") -> dict[str, float]:
-        """Return no metrics."""
-        return {}
+    def run(self, result, subtitle: str = "") -> Artifacts:
+        """Return nothing."""
+        return Artifacts()
 
 
 class Interpretation:
@@ -104,35 +102,38 @@ class Interpretation:
         self.seed = seed
         self.n_threads = n_threads
 
-    def run(self, result, output_dir: Path, tracker, subtitle: str = "") -> dict[str, float]:
-        """Interpret the refitted pipeline of `result` on its test rows; return added metrics.
+    def run(self, result, subtitle: str = "") -> Artifacts:
+        """Interpret the refitted pipeline of `result` on its test rows.
 
         Parameters
         ----------
         result : ExperimentResult
             Needs ``pipeline``, ``X_train``, ``X_test``, ``y_test``,
             ``test_scores`` and ``dataset.descriptions``.
-        output_dir : Path
-            The job's output folder.
-        tracker : Tracker
-            Where tables and images are logged.
         subtitle : str
             Second title line of the figures.
-        """
-        with threadpool_limits(limits=self.n_threads):
-            self._run(result, _Outputs(Path(output_dir), tracker), subtitle)
-        return {}
 
-    def _run(self, result, out: _Outputs, subtitle: str) -> None:
+        Returns
+        -------
+        Artifacts
+            Tables ``native_importance`` (models that have one), ``shap_importance``,
+            ``company_factors``, ``permutation_importance``; figures of the same names,
+            ``shap_summary`` and ``partial_dependence``.
+        """
+        out = Artifacts()
+        with threadpool_limits(limits=self.n_threads):
+            self._run(result, out, subtitle)
+        return out
+
+    def _run(self, result, out: Artifacts, subtitle: str) -> None:
         desc = result.dataset.descriptions
         estimator = result.pipeline[-1]
         rows = model_input(result.pipeline, result.X_test)
         native = native_table(estimator, [str(c) for c in rows.columns], desc)
         if len(native):
-            out.table("native_importance", native)
-            out.image(
-                "native_importance",
-                plots.native_figure(native, desc, self.top_features, subtitle),
+            out.tables["native_importance"] = native
+            out.figures["native_importance"] = plots.native_figure(
+                native, desc, self.top_features, subtitle
             )
 
         ranked = self._shap(result, rows, out, subtitle)
@@ -150,16 +151,17 @@ class Interpretation:
             self.seed,
             columns,
         )
-        out.table("permutation_importance", perm)
-        figure = plots.permutation_figure(perm, desc, self.scoring, self.top_features, subtitle)
-        out.image("permutation_importance", figure)
+        out.tables["permutation_importance"] = perm
+        out.figures["permutation_importance"] = plots.permutation_figure(
+            perm, desc, self.scoring, self.top_features, subtitle
+        )
 
         top = perm["feature"].head(self.pdp_features).tolist()
         curves = pd_curves(
             result.pipeline, self._sample(result.X_train, self.pdp_rows), top, self.grid_resolution
         )
         response = "predicted probability" if hasattr(estimator, "predict_proba") else "score"
-        out.image("partial_dependence", plots.pdp_figure(curves, desc, response, subtitle))
+        out.figures["partial_dependence"] = plots.pdp_figure(curves, desc, response, subtitle)
 
     def _sample(self, frame: pd.DataFrame, n: int) -> pd.DataFrame:
         return frame.sample(n=min(n, len(frame)), random_state=self.seed)
@@ -171,7 +173,7 @@ class Interpretation:
         rest = np.random.default_rng(self.seed).permutation(rest)
         return np.concatenate([top, rest])[: max(self.shap_rows, self.n_companies)]
 
-    def _shap(self, result, rows: pd.DataFrame, out: _Outputs, subtitle: str) -> list[str]:
+    def _shap(self, result, rows: pd.DataFrame, out: Artifacts, subtitle: str) -> list[str]:
         """SHAP summary and per-company factors; return original columns by SHAP rank."""
         # shap costs ~1 s to import: only jobs that interpret pay for it
         from bankruptcy.interpret.shap_values import company_factors, explain, mean_abs_table
@@ -190,9 +192,10 @@ class Interpretation:
         kept = positions[: len(expl.data)]
         log.info("SHAP: %s on %d test rows (%s)", expl.explainer, len(kept), expl.output)
         shap_rank = mean_abs_table(expl, desc)
-        out.table("shap_importance", shap_rank)
-        summary = plots.shap_summary_figure(expl, desc, self.top_features, subtitle)
-        out.image("shap_summary", summary)
+        out.tables["shap_importance"] = shap_rank
+        out.figures["shap_summary"] = plots.shap_summary_figure(
+            expl, desc, self.top_features, subtitle
+        )
         factors = company_factors(
             expl,
             np.arange(self.n_companies),
@@ -202,25 +205,7 @@ class Interpretation:
             desc,
             self.top_factors,
         )
-        out.table("company_factors", factors)
-        out.image("company_factors", plots.company_figure(factors, expl.output, subtitle))
+        out.tables["company_factors"] = factors
+        out.figures["company_factors"] = plots.company_figure(factors, expl.output, subtitle)
         sources = [source_column(f, list(result.X_test.columns)) for f in shap_rank["feature"]]
         return list(dict.fromkeys(c for c in sources if c is not None))
-
-
-class _Outputs:
-    """Saves tables (CSV) and figures (PNG) of the job and logs them to its tracker."""
-
-    def __init__(self, directory: Path, tracker):
-        self.directory = directory
-        self.tracker = tracker
-
-    def table(self, name: str, frame: pd.DataFrame) -> None:
-        path = self.directory / "interpret" / f"{name}.csv"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False)
-        self.tracker.log_table(f"interpret/{name}", frame)
-
-    def image(self, name: str, figure) -> None:
-        path = save_figure(figure, self.directory / "plots" / f"{name}.png")
-        self.tracker.log_image(f"plots/{name}", path)

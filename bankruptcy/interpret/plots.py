@@ -1,7 +1,7 @@
 """Interpretation figures: importances, SHAP summary, one company's factors, partial dependence.
 
 Same conventions as `bankruptcy.evaluation.plots`: object API on the Agg
-canvas, functions return a `Figure`, `save_figure` writes it.
+canvas, functions return a `Figure`; the job's outputs write it.
 """
 
 from __future__ import annotations

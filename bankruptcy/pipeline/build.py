@@ -1,33 +1,20 @@
-"""Build the leak-free imbalanced-learn pipeline of an experiment from its config."""
+"""The leak-free imbalanced-learn pipeline of an experiment, from its built steps (Hydra-free)."""
 
 from __future__ import annotations
 
-from hydra.utils import instantiate
 from imblearn.pipeline import Pipeline
-from omegaconf import DictConfig
 
 from bankruptcy.preprocess.concepts import ReadsColumnNames
 
 
-def build_pipeline(cfg: DictConfig) -> Pipeline:
-    """Preprocessing steps, then the sampler, then the model, all from `_target_` configs.
+def assemble(steps: list[tuple[str, object]]) -> Pipeline:
+    """The leak-free pipeline of named `steps`: preprocessing steps, the sampler, the model.
 
     Everything fitted in the pipeline (imputers, scalers, selectors, the
     sampler) sees only the rows passed to ``fit``: the protocol passes
     training rows only, and samplers run in ``fit`` only, never in
     ``predict``.
-
-    Parameters
-    ----------
-    cfg : DictConfig
-        Composed experiment with ``preprocess`` (ordered step-name -> config),
-        ``sampler`` and ``model`` nodes.
     """
-    steps = [(name, instantiate(node, _convert_="all")) for name, node in cfg.preprocess.items()]
-    steps.append(("sampler", instantiate(cfg.sampler, _convert_="all")))
-    model = instantiate(cfg.model, _convert_="all")
-    # calibration=none returns the model; sigmoid/isotonic wrap it (their CV sees fit rows only)
-    steps.append(("model", instantiate(cfg.calibration, model, _convert_="all")))
     return feed_column_names(Pipeline(steps))
 
 

@@ -12,14 +12,16 @@ import math
 from pathlib import Path
 from typing import Any
 
-from hydra.core.utils import JobReturn, JobStatus
+from hydra.core import utils as hydra_utils
+from hydra.core.utils import JobReturn
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from bankruptcy.outputs import JobStatus
 from bankruptcy.sweep import progress
-from bankruptcy.sweep.jobs import FAILED, OK, read_record
+from bankruptcy.sweep.jobs import read_record
 from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard, settings_from
 from bankruptcy.sweep.render import print_top, write_all
 
@@ -117,16 +119,17 @@ def log_summary_run(tracker, board: Leaderboard, paths: dict[str, Path], group: 
             tracker.log_image("leaderboard_chart", paths["png"], caption=board.objective)
 
 
-def _outcome(job_return: JobReturn, job_dir: Path, sweep_dir: Path) -> tuple[str, float]:
-    """Status word and objective value of a finished job, from its return and its record."""
-    if job_return.status != JobStatus.COMPLETED:
-        return FAILED, math.nan
+def _outcome(job_return: JobReturn, job_dir: Path, sweep_dir: Path) -> tuple[JobStatus, float]:
+    """Status and objective value of a finished job, from its return and its record."""
+    if job_return.status != hydra_utils.JobStatus.COMPLETED:
+        return JobStatus.FAILED, math.nan
     value = job_return.return_value
     value = float(value) if isinstance(value, int | float) else math.nan
     record = read_record(job_dir) or {}
-    status = record.get("status", OK)
-    if status == OK and float(record.get("finished", math.inf)) < progress.started_at(sweep_dir):
-        status = "skipped"  # completed by an earlier run of this sweep
+    status = JobStatus(record.get("status", JobStatus.OK))
+    earlier = float(record.get("finished", math.inf)) < progress.started_at(sweep_dir)
+    if status == JobStatus.OK and earlier:
+        status = JobStatus.SKIPPED  # completed by an earlier run of this sweep
     return status, value
 
 

@@ -29,12 +29,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from bankruptcy.errors import UserError
+from bankruptcy.outputs import ERROR, METRICS, JobStatus
 from bankruptcy.sweep.jobs import (
-    ERROR,
-    FAILED,
-    METRICS,
-    OK,
-    RUNNING,
     JobRecord,
     find_completed,
     override_key,
@@ -86,19 +82,21 @@ def guarded(cfg: DictConfig, run_job: Callable[[DictConfig], float]) -> float:
     record = {"overrides": overrides, "objective": objective, "started": time.time()}
     if os.environ.get("SLURM_JOB_ID"):  # where a cluster job ran, for its logs
         record["slurm_job_id"] = os.environ["SLURM_JOB_ID"]
-    write_record(job_dir, {**record, "status": RUNNING})
+    write_record(job_dir, {**record, "status": JobStatus.RUNNING})
     try:
         value = float(run_job(cfg))
     except Exception as exc:
         message = one_line(exc)
         (job_dir / ERROR).write_text(traceback.format_exc())
-        failed = {"status": FAILED, "error": message, "finished": time.time()}
+        failed = {"status": JobStatus.FAILED, "error": message, "finished": time.time()}
         write_record(job_dir, {**record, **failed})
         log.error("Job failed (%s): %s; details in %s", " ".join(overrides), message, ERROR)
         if not cfg.get("fail_soft", True):
             raise
         return math.nan
-    write_record(job_dir, {**record, "status": OK, "value": value, "finished": time.time()})
+    write_record(
+        job_dir, {**record, "status": JobStatus.OK, "value": value, "finished": time.time()}
+    )
     return value
 
 
@@ -156,7 +154,7 @@ def _skip(
             {
                 "overrides": overrides,
                 "objective": objective,
-                "status": "skipped",
+                "status": JobStatus.SKIPPED,
                 "resumed_from": done.path.relative_to(sweep_dir).as_posix(),
                 "value": value,
                 "finished": time.time(),

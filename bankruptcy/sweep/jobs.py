@@ -16,14 +16,10 @@ from pathlib import Path
 
 import yaml
 
-RECORD = "job.json"
-METRICS = "metrics.json"
-ERROR = "error.txt"
-HYDRA_OVERRIDES = Path(".hydra") / "overrides.yaml"
+from bankruptcy.outputs import ERROR, HYDRA_OVERRIDES, METRICS, RECORD, JobStatus, read_metrics
 
-OK, FAILED, RUNNING, INCOMPLETE = "ok", "failed", "running", "incomplete"
 # Which record wins when one override set was run more than once (resume, retries).
-_STATUS_RANK = {OK: 3, FAILED: 2, RUNNING: 1, INCOMPLETE: 0}
+_STATUS_RANK = {JobStatus.OK: 3, JobStatus.FAILED: 2, JobStatus.RUNNING: 1}
 # Folders never holding job records: W&B runs, Hydra's own, and reserved "_" names
 # (e.g. the re-run of the best configuration) that must not count as sweep jobs.
 _PRUNED = {"wandb", ".hydra", ".submitit"}
@@ -52,7 +48,7 @@ class JobRecord:
 
     path: Path
     overrides: tuple[str, ...]
-    status: str
+    status: JobStatus
     metrics: dict = field(default_factory=dict)
     error: str = ""
     finished: float = 0.0
@@ -88,24 +84,27 @@ def error_summary(text: str) -> str:
 def load_job(job_dir: Path) -> JobRecord | None:
     """Read one job dir into a :class:`JobRecord`; None if it is not a job dir."""
     record = read_record(job_dir)
-    metrics = _read_json(job_dir / METRICS)
+    metrics = read_metrics(job_dir)
     error_text = _read_text(job_dir / ERROR)
     if record is not None:
         overrides = tuple(record.get("overrides", ()))
-        status = record.get("status", INCOMPLETE)
+        status = JobStatus(record.get("status", JobStatus.INCOMPLETE))
         error = record.get("error") or error_summary(error_text)
         finished = float(record.get("finished") or record.get("started") or 0.0)
     elif (job_dir / HYDRA_OVERRIDES).is_file():
         overrides = tuple(yaml.safe_load((job_dir / HYDRA_OVERRIDES).read_text()) or ())
-        status = OK if metrics else FAILED if error_text else INCOMPLETE
+        status = (
+            JobStatus.OK if metrics else JobStatus.FAILED if error_text else JobStatus.INCOMPLETE
+        )
         error = error_summary(error_text)
         finished = _mtime(job_dir / METRICS) or _mtime(job_dir / HYDRA_OVERRIDES)
     else:
         return None
-    if status == OK and not metrics:
+    if status == JobStatus.OK and not metrics:
         # A record claiming success without its metrics cannot be trusted for resume.
-        status, error = INCOMPLETE, "metrics.json missing"
-    return JobRecord(job_dir, overrides, status, metrics if status == OK else {}, error, finished)
+        status, error = JobStatus.INCOMPLETE, f"{METRICS} missing"
+    metrics = metrics if status == JobStatus.OK else {}
+    return JobRecord(job_dir, overrides, status, metrics, error, finished)
 
 
 def iter_job_dirs(sweep_dir: Path) -> Iterator[Path]:
@@ -147,9 +146,10 @@ def find_completed(sweep_dir: str | os.PathLike, overrides: Iterable[str]) -> Jo
     key = override_key(overrides)
     for job_dir in iter_job_dirs(Path(sweep_dir)):
         record = read_record(job_dir)
-        if record and record.get("status") == OK and override_key(record["overrides"]) == key:
+        ok = record and record.get("status") == JobStatus.OK
+        if ok and override_key(record["overrides"]) == key:
             job = load_job(job_dir)
-            if job is not None and job.status == OK:
+            if job is not None and job.status == JobStatus.OK:
                 return job
     return None
 
@@ -161,13 +161,6 @@ def _preference(job: JobRecord) -> tuple[int, float]:
 def _natural(path: Path) -> tuple:
     """Sort ``2`` before ``10``: numeric path parts compare as numbers."""
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in path.parts)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 def _read_text(path: Path) -> str:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from bankruptcy.sweep.jobs import OK, JobRecord, collect_jobs, split_override
+from bankruptcy.evaluation.metrics import higher_is_better
+from bankruptcy.outputs import JobStatus
+from bankruptcy.sweep.jobs import JobRecord, collect_jobs, split_override
 
 DEFAULT_OBJECTIVE = "cv/pr_auc"
-# Metrics where a smaller value is better; every other metric is maximised.
-_LOWER_IS_BETTER = ("brier", "log_loss", "seconds")
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Leaderboard:
     @property
     def ok(self) -> pd.DataFrame:
         """Rows of jobs that finished with metrics."""
-        return self.table[self.table["status"] == OK]
+        return self.table[self.table["status"] == JobStatus.OK]
 
     @property
     def best(self) -> pd.Series | None:
@@ -62,11 +62,6 @@ class Leaderboard:
     def counts(self) -> dict[str, int]:
         """Number of jobs per status."""
         return {str(k): int(v) for k, v in self.table["status"].value_counts().items()}
-
-
-def maximizes(metric: str) -> bool:
-    """Whether a larger value of `metric` (e.g. ``"cv/brier"``) is better."""
-    return not metric.split("/")[-1].endswith(_LOWER_IS_BETTER)
 
 
 def sweep_settings(sweep_dir: str | os.PathLike) -> tuple[str, bool]:
@@ -88,7 +83,7 @@ def settings_from(objective: object, direction: object = None) -> tuple[str, boo
         The config's ``objective`` (default ``cv/pr_auc``).
     direction : str, enum, list or None
         The sweeper's ``direction`` when it has one (Optuna: ``maximize``/``minimize``, the
-        first one for multi-objective studies); otherwise inferred from the metric name.
+        first one for multi-objective studies); otherwise the metric registry's.
     """
     objective = str(objective or DEFAULT_OBJECTIVE)
     if isinstance(direction, list | tuple):
@@ -97,7 +92,7 @@ def settings_from(objective: object, direction: object = None) -> tuple[str, boo
     name = str(getattr(direction, "name", direction)).split(".")[-1]
     if name in ("maximize", "minimize"):
         return objective, name == "maximize"
-    return objective, maximizes(objective)
+    return objective, higher_is_better(objective)
 
 
 def build_leaderboard(
@@ -112,7 +107,7 @@ def build_leaderboard(
     objective : str, optional
         Metric key to rank by; default: the sweep config's ``objective``.
     maximize : bool, optional
-        Ranking direction; default: the sweeper's direction or the metric's nature.
+        Ranking direction; default: the sweeper's direction or the metric registry's.
 
     Returns
     -------
@@ -123,7 +118,8 @@ def build_leaderboard(
     default_objective, default_maximize = sweep_settings(sweep_dir)
     objective = objective or default_objective
     if maximize is None:
-        maximize = default_maximize if objective == default_objective else maximizes(objective)
+        same = objective == default_objective
+        maximize = default_maximize if same else higher_is_better(objective)
     jobs = collect_jobs(sweep_dir)
     params, fixed = _split_params(jobs)
     table = pd.DataFrame([_row(job, sweep_dir, params) for job in jobs])
@@ -176,7 +172,7 @@ def _order_columns(table: pd.DataFrame, params: list[str], objective: str) -> pd
 
 def _rank(table: pd.DataFrame, objective: str, maximize: bool) -> pd.DataFrame:
     """Sort successful jobs by the objective; jobs without a value go last, unranked."""
-    scored = (table["status"] == OK) & table[objective].notna()
+    scored = (table["status"] == JobStatus.OK) & table[objective].notna()
     top = table[scored].sort_values(objective, ascending=not maximize, kind="stable")
     bottom = table[~scored]
     ranked = pd.concat([top, bottom], ignore_index=True)

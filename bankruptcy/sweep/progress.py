@@ -16,6 +16,8 @@ from pathlib import Path
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig
 
+from bankruptcy.outputs import JobStatus
+
 STATE = "sweep.json"
 LOG = "progress.jsonl"
 
@@ -111,7 +113,7 @@ def record(sweep_dir: Path, entry: dict, maximize: bool) -> Progress:
     values = [
         e["value"]
         for e in entries
-        if e["status"] in ("ok", "skipped") and e.get("value") is not None
+        if e["status"] in (JobStatus.OK, JobStatus.SKIPPED) and e.get("value") is not None
         if not math.isnan(e["value"])
     ]
     state = _state(sweep_dir)
@@ -119,7 +121,7 @@ def record(sweep_dir: Path, entry: dict, maximize: bool) -> Progress:
     return Progress(
         done=len(entries),
         total=state.get("total"),
-        failed=sum(e["status"] == "failed" for e in entries),
+        failed=sum(e["status"] == JobStatus.FAILED for e in entries),
         elapsed=time.time() - float(state.get("started", time.time())),
         best=best,
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bankruptcy.outputs import JobStatus
 from bankruptcy.sweep.leaderboard import Leaderboard
 
 # Columns the compact (Markdown/HTML) views show after the parameters, when present.
@@ -68,7 +69,7 @@ def to_html(board: Leaderboard) -> str:
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in view.columns)
     body = []
     for _, row in view.iterrows():
-        cls = "" if row["status"] == "ok" else f' class="{html.escape(str(row["status"]))}"'
+        cls = "" if row["status"] == JobStatus.OK else f' class="{html.escape(str(row["status"]))}"'
         cells = "".join(
             f'<td class="num">{fmt(row[c])}</td>'
             if _numeric(view[c])

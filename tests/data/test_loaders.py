@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import zipfile
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pandas as pd
@@ -134,21 +137,38 @@ def test_wrong_file_for_a_public_loader(tmp_path):
         taiwan.load_taiwan(data_dir=tmp_path)
 
 
-def test_missing_file_offline_names_where_to_put_it(tmp_path):
-    source = PublicSource(f"file://{tmp_path}/nowhere.zip", member="1year.arff")
+@pytest.fixture
+def http_folder(tmp_path):
+    """A real HTTP server on 127.0.0.1 serving `tmp_path / "site"`; yields its base URL."""
+    site = tmp_path / "site"
+    site.mkdir()
+    handler = partial(SimpleHTTPRequestHandler, directory=str(site))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield site, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_missing_file_offline_names_where_to_put_it(tmp_path, http_folder):
+    _, url = http_folder
+    source = PublicSource(f"{url}/nowhere.zip", member="1year.arff")
     with pytest.raises(DataError, match=r"download .* failed.*place it at .*polish/1year.arff"):
         locate(tmp_path, "polish/1year.arff", source)
+    assert not (tmp_path / "polish" / "1year.arff").exists()
+    assert not list((tmp_path / "polish").iterdir())  # no partial file or scratch folder
 
 
-def test_download_extracts_and_caches(tmp_path, data_dir):
-    archive = tmp_path / "uci.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.write(data_dir / "polish" / "5year.arff", "5year.arff")
+def test_download_extracts_and_caches(tmp_path, data_dir, http_folder):
+    site, url = http_folder
+    with zipfile.ZipFile(site / "uci.zip", "w") as zf:
+        zf.write(data_dir / "polish" / "5year.arff", "data/5year.arff")
     root = tmp_path / "cache"
-    path = locate(root, "polish/5year.arff", PublicSource(f"file://{archive}", "5year.arff"))
+    source = PublicSource(f"{url}/uci.zip", "data/5year.arff")
+    path = locate(root, "polish/5year.arff", source)
     assert path.read_bytes() == (data_dir / "polish" / "5year.arff").read_bytes()
-    archive.unlink()  # second call must use the cached copy
-    assert (
-        locate(root, "polish/5year.arff", PublicSource(f"file://{archive}", "5year.arff")) == path
-    )
+    assert [p.name for p in path.parent.iterdir()] == ["5year.arff"]  # nothing else left
+    (site / "uci.zip").unlink()  # second call must use the cached copy
+    assert locate(root, "polish/5year.arff", source) == path
     assert load_polish(5, data_dir=root).n_positive == 410

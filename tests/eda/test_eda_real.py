@@ -15,8 +15,8 @@ from bankruptcy.eda.browser import check_page, dump_dom, screenshot
 from bankruptcy.eda.render import write_report
 from bankruptcy.eda.run import load_dataset
 from bankruptcy.eda.sections import FigureFile, Section, duplicates_section, time_section
-from bankruptcy.tracking import read_offline_run, wandb_run_dirs
 from tests.eda.test_report import SECTION_IDS
+from tests.wandb_offline import read_offline_run, wandb_run_dirs
 
 REPO = Path(__file__).resolve().parents[2]
 

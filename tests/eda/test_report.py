@@ -14,6 +14,8 @@ from bankruptcy.eda.browser import BrowserMissing, find_chromium
 from bankruptcy.eda.render import render_report
 from bankruptcy.eda.run import run_eda
 from bankruptcy.eda.sections import FigureFile, Section, Table, time_section
+from bankruptcy.figures import save_png
+from tests.helpers import SpyTracker
 
 SECTION_IDS = [
     "class-balance",
@@ -25,25 +27,6 @@ SECTION_IDS = [
     "duplicates",
     "time",
 ]
-
-
-class RecordingTracker:
-    """Stands in for a started tracker and keeps what it was given."""
-
-    def __init__(self):
-        self.images, self.tables, self.summary, self.files = {}, {}, {}, []
-
-    def log_image(self, key, path, caption=None):
-        self.images[key] = Path(path)
-
-    def log_table(self, key, frame):
-        self.tables[key] = frame
-
-    def log_summary(self, metrics):
-        self.summary.update(metrics)
-
-    def log_file(self, path):
-        self.files.append(Path(path))
 
 
 def _axes_with_data(figure):
@@ -87,7 +70,7 @@ def test_heavy_tailed_features_get_a_symlog_axis_that_says_so(planted):
 def _tiny_png(tmp_path: Path) -> Path:
     figure = plots.new_figure(1, 1)
     figure.add_subplot().plot([0, 1])
-    return plots.save_png(figure, tmp_path / "tiny.png")
+    return save_png(figure, tmp_path / "tiny.png")
 
 
 def test_html_embeds_images_escapes_text_and_formats_cells(tmp_path):
@@ -114,7 +97,7 @@ def test_html_embeds_images_escapes_text_and_formats_cells(tmp_path):
 def test_run_eda_writes_every_section_and_logs_figures_tables_summary(
     planted, eda_options, tmp_path
 ):
-    tracker = RecordingTracker()
+    tracker = SpyTracker()
     report = run_eda(planted, tmp_path, tracker, **eda_options)
 
     page = report.read_text(encoding="utf-8")

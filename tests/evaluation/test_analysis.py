@@ -1,32 +1,36 @@
-"""run_analyses: threshold from training scores only, CI / threshold / extra-metric keys, plots."""
+"""Analyses: threshold from training scores only, CI / threshold / extra-metric keys, figures."""
 
 from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-from hydra.utils import instantiate
 
-from bankruptcy.evaluation.analysis import choose_threshold, run_analyses
+from bankruptcy.builder import build_analyses, build_experiment
+from bankruptcy.evaluation.analysis import choose_threshold
 from bankruptcy.evaluation.experiment import run_experiment
-from bankruptcy.evaluation.metrics import METRICS
-from bankruptcy.pipeline.build import build_pipeline
-from bankruptcy.tracking.base import NullTracker
+from bankruptcy.evaluation.metrics import ScoreKind, label_metrics
+from bankruptcy.outputs import METRICS
 
 FAST = ["bootstrap.n_resamples=200", "interpret=none", "logger=none"]
+FIGURES = {"roc", "pr", "confusion", "calibration", "scores", "threshold"}
+
+
+def experiment(cfg):
+    """Build `cfg`'s experiment and run its protocol; return (analyses, result)."""
+    exp = build_experiment(cfg)
+    result = run_experiment(exp.dataset, exp.pipeline, exp.split, exp.analyses.metric_names)
+    return exp.analyses, result
 
 
 @pytest.fixture
 def qualitative(compose):
     """Logistic regression on the Qualitative Bankruptcy data (small, real, fast)."""
-    cfg = compose(["dataset=qualitative", "model=logistic", "protocol.n_splits=3", *FAST])
-    dataset = instantiate(cfg.dataset, _convert_="all")
-    split = instantiate(cfg.protocol).split(dataset)
-    result = run_experiment(dataset, build_pipeline(cfg), split, cfg.metrics.names)
-    return cfg, result
+    return experiment(
+        compose(["dataset=qualitative", "model=logistic", "protocol.n_splits=3", *FAST])
+    )
 
 
 class SpySelector:
@@ -48,29 +52,28 @@ def test_threshold_selector_sees_out_of_fold_training_scores_only(qualitative):
 
 
 @pytest.mark.parametrize("option", ["f1", "cost", "recall"])
-def test_permuting_test_labels_leaves_the_threshold_unchanged(
-    qualitative, compose, tmp_path, option
-):
+def test_permuting_test_labels_leaves_the_threshold_unchanged(qualitative, make_config, option):
     _, result = qualitative
-    cfg = compose(["dataset=qualitative", f"threshold={option}", "plots=none", *FAST])
-    first = run_analyses(result, cfg, tmp_path / "a", NullTracker())
+    analyses = build_analyses(make_config([f"threshold={option}", "plots=none", *FAST]))
+    first = analyses.run(result).metrics
     y = result.dataset.y.copy()
     test = result.split.test
     y.iloc[test] = np.random.default_rng(0).permutation(y.iloc[test].to_numpy())
     assert (y.iloc[test] != result.dataset.y.iloc[test]).any()
     result.dataset.y = y
-    second = run_analyses(result, cfg, tmp_path / "b", NullTracker())
+    second = analyses.run(result).metrics
     assert second["threshold"] == first["threshold"]
     # the test metrics did see the new labels
     assert second["test/f1@threshold"] != first["test/f1@threshold"]
 
 
-def test_analysis_keys_and_intervals(qualitative, tmp_path):
-    cfg, result = qualitative
-    out = run_analyses(result, cfg, tmp_path, NullTracker())
-    names = list(cfg.metrics.names)
+def test_analysis_keys_intervals_and_figures(qualitative):
+    analyses, result = qualitative
+    found = analyses.run(result)
+    out = found.metrics
+    names = analyses.metric_names
     assert out["threshold_default"] == 0.5
-    labels = [n for n in names if METRICS[n].needs == "label"]
+    labels = label_metrics(names)
     assert {f"test/{n}@threshold" for n in labels} <= set(out)
     for name in names:
         low, high = out[f"test/{name}_ci_low"], out[f"test/{name}_ci_high"]
@@ -78,18 +81,15 @@ def test_analysis_keys_and_intervals(qualitative, tmp_path):
     for name in labels:
         assert out[f"test/{name}@threshold_ci_low"] <= out[f"test/{name}@threshold"]
         assert out[f"test/{name}@threshold"] <= out[f"test/{name}@threshold_ci_high"]
-    # the extra metrics are consistent with the base ones
-    assert result.metrics["test/type1_error"] == pytest.approx(1 - result.metrics["test/recall"])
-    assert {p.name for p in (tmp_path / "plots").iterdir()} == {
-        f"{k}.png" for k in ("roc", "pr", "confusion", "calibration", "scores", "threshold")
-    }
+    assert set(found.figures) == FIGURES and not found.tables
 
 
 @pytest.mark.slow
 def test_job_on_polish_year1_writes_intervals_threshold_extra_metrics_and_plots(compose, tmp_path):
     """A whole job on real data (small model, 3 folds, interpretation cut down), W&B offline."""
     from bankruptcy.job import JobInfo, run_job
-    from bankruptcy.tracking import read_offline_run, wandb_run_dirs
+    from bankruptcy.outputs import PLOTS
+    from tests.wandb_offline import read_offline_run, wandb_run_dirs
 
     cfg = compose(
         [
@@ -106,7 +106,7 @@ def test_job_on_polish_year1_writes_intervals_threshold_extra_metrics_and_plots(
     )
     out = tmp_path / "job"
     run_job(cfg, JobInfo(output_dir=out))
-    metrics = json.loads(Path(out / "metrics.json").read_text())
+    metrics = json.loads((out / METRICS).read_text())
     for name in ("roc_auc", "pr_auc", "g_mean", "ks", "log_loss", "recall_at_fpr5"):
         point = metrics[f"test/{name}"]
         assert metrics[f"test/{name}_ci_low"] <= point <= metrics[f"test/{name}_ci_high"], name
@@ -114,8 +114,8 @@ def test_job_on_polish_year1_writes_intervals_threshold_extra_metrics_and_plots(
     assert 0 < metrics["threshold"] < 1 and not math.isnan(metrics["test/f1@threshold"])
     # F1-optimal threshold on training scores should not do worse than 0.5 by much on test
     assert metrics["test/f1@threshold"] > metrics["test/f1"] - 0.1
-    pngs = {p.stem for p in (out / "plots").glob("*.png")}
-    assert pngs >= {"roc", "pr", "confusion", "calibration", "scores", "threshold"}
+    pngs = {p.stem for p in (out / PLOTS).glob("*.png")}
+    assert pngs >= FIGURES
     assert pngs >= {"permutation_importance", "shap_summary", "company_factors"}
 
     (run_dir,) = wandb_run_dirs(out)
@@ -128,7 +128,7 @@ def test_job_on_polish_year1_writes_intervals_threshold_extra_metrics_and_plots(
     assert run["summary"]["test/pr_auc_ci_low"] == pytest.approx(metrics["test/pr_auc_ci_low"])
 
 
-def test_decision_score_model_uses_its_own_rule_and_skips_probability_analyses(compose, tmp_path):
+def test_decision_score_model_uses_its_own_rule_and_skips_probability_analyses(compose):
     """An SVM without probabilities: default threshold 0, no Brier CI, no calibration plot."""
     cfg = compose(
         [
@@ -143,13 +143,12 @@ def test_decision_score_model_uses_its_own_rule_and_skips_probability_analyses(c
             "interpret.pdp_features=1",
         ]
     )
-    dataset = instantiate(cfg.dataset, _convert_="all")
-    split = instantiate(cfg.protocol).split(dataset)
-    result = run_experiment(dataset, build_pipeline(cfg), split, cfg.metrics.names)
-    assert result.score_kind == "decision"
-    out = run_analyses(result, cfg, tmp_path, NullTracker())
+    analyses, result = experiment(cfg)
+    assert result.score_kind is ScoreKind.DECISION
+    found = analyses.run(result)
+    out = found.metrics
     assert out["threshold_default"] == 0.0
     assert "test/roc_auc_ci_low" in out and "test/brier_ci_low" not in out
-    assert not (tmp_path / "plots" / "calibration.png").exists()
-    factors = (tmp_path / "interpret" / "company_factors.csv").read_text()
+    assert set(found.figures) >= FIGURES - {"calibration"} and "calibration" not in found.figures
+    factors = found.tables["company_factors"].to_csv()
     assert "Risk" in factors or "risk" in factors  # qualitative ratings are the factors

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sklearn.calibration import CalibratedClassifierCV, calibration_curve
-from sklearn.svm import SVC
 
+from bankruptcy.builder import build_experiment
 from bankruptcy.evaluation.calibration import reliability_curve
-from bankruptcy.pipeline.build import build_pipeline
+from bankruptcy.evaluation.experiment import run_experiment
+from bankruptcy.evaluation.metrics import ScoreKind
 
 
 def test_reliability_curve_follows_the_diagonal_for_calibrated_scores():
@@ -21,15 +21,17 @@ def test_reliability_curve_follows_the_diagonal_for_calibrated_scores():
 
 
 @pytest.mark.parametrize("strategy", ["uniform", "quantile"])
-def test_reliability_curve_agrees_with_scikit_learn_and_counts_every_row(strategy):
+def test_reliability_curve_counts_every_row_in_its_bin(strategy):
     rng = np.random.default_rng(2)
     proba = rng.beta(0.5, 4, size=3000)
     y = (rng.random(proba.size) < proba).astype(int)
     curve = reliability_curve(y, proba, n_bins=10, strategy=strategy)
-    observed, predicted = calibration_curve(y, proba, n_bins=10, strategy=strategy)
-    np.testing.assert_allclose(curve["observed"], observed)
-    np.testing.assert_allclose(curve["predicted"], predicted)
-    assert curve["count"].sum() == proba.size
+    assert curve["count"].sum() == proba.size and (curve["count"] > 0).all()
+    assert len(curve["count"]) == len(curve["predicted"]) == len(curve["observed"])
+    # each bin's observed rate times its count gives back the bankrupt rows
+    assert np.sum(curve["observed"] * curve["count"]) == pytest.approx(y.sum())
+    if strategy == "quantile":  # equal-frequency bins
+        assert curve["count"].max() - curve["count"].min() <= 1
 
 
 def test_reliability_curve_exposes_overconfidence():
@@ -42,27 +44,24 @@ def test_reliability_curve_exposes_overconfidence():
     assert np.mean(curve["predicted"] - curve["observed"]) > 0.1
 
 
-def test_calibration_none_keeps_the_model(compose):
-    pipeline = build_pipeline(compose(["model=svm"]))
-    assert isinstance(pipeline[-1], SVC)
+def run(cfg):
+    """Build and run `cfg`'s protocol; return the `ExperimentResult`."""
+    exp = build_experiment(cfg)
+    return run_experiment(exp.dataset, exp.pipeline, exp.split, exp.analyses.metric_names)
 
 
-@pytest.mark.parametrize("method", ["sigmoid", "isotonic"])
-def test_calibration_wraps_the_model_with_an_internal_cv(compose, method):
-    pipeline = build_pipeline(compose(["model=svm", f"calibration={method}"]))
-    model = pipeline[-1]
-    assert isinstance(model, CalibratedClassifierCV)
-    assert model.method == method
-    assert isinstance(model.estimator, SVC)
-    assert model.cv == 3
+def test_sigmoid_calibration_repairs_an_overconfident_tree(compose):
+    """A deep tree says 0 or 1; Platt scaling on training rows makes its test log loss sane."""
+    grown = ["model=decision_tree", "model.max_depth=12", "model.min_samples_leaf=1"]
+    common = [*grown, "protocol.n_splits=2", "metrics.names=[log_loss,brier]", "logger=none"]
+    raw = run(compose(common))
+    calibrated = run(compose([*common, "calibration=sigmoid"]))
+    assert calibrated.metrics["test/log_loss"] < raw.metrics["test/log_loss"] / 2
+    assert calibrated.metrics["test/brier"] < raw.metrics["test/brier"]
 
 
 def test_calibrated_svm_gives_probabilities(compose):
     """A decision-score model gains probabilities (and a Brier score) from the wrapper."""
-    from hydra.utils import instantiate
-
-    from bankruptcy.evaluation.experiment import run_experiment
-
     cfg = compose(
         [
             "dataset=qualitative",
@@ -70,11 +69,10 @@ def test_calibrated_svm_gives_probabilities(compose):
             "calibration=sigmoid",
             "preprocess=plain",
             "protocol.n_splits=3",
+            "metrics.names=[roc_auc,brier]",
+            "logger=none",
         ]
     )
-    dataset = instantiate(cfg.dataset, _convert_="all")
-    split = instantiate(cfg.protocol).split(dataset)
-    result = run_experiment(dataset, build_pipeline(cfg), split, ["roc_auc", "brier"])
-    assert result.score_kind == "proba"
+    result = run(cfg)
+    assert result.score_kind is ScoreKind.PROBA
     assert 0 <= result.metrics["test/brier"] < 0.25
-    assert len(result.pipeline[-1].calibrated_classifiers_) == 3

@@ -7,8 +7,14 @@ import sys
 import matplotlib
 import numpy as np
 import pytest
+from PIL import Image
 
+from bankruptcy.artifacts import Artifacts
+from bankruptcy.errors import UserError
+from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.plots import FIGURES, EvaluationData, PlotMaker
+from bankruptcy.outputs import JobOutputs
+from tests.helpers import SpyTracker
 
 
 def curve(n: int, seed: int):
@@ -24,9 +30,8 @@ def data():
         folds=[curve(200, s) for s in range(3)],
         test=curve(300, 9),
         oof=curve(600, 10),
-        score_kind="proba",
+        score_kind=ScoreKind.PROBA,
         threshold=0.2,
-        default_threshold=0.5,
         subtitle="synthetic · test",
     )
 
@@ -60,26 +65,31 @@ def test_roc_figure_draws_each_fold_and_the_test_curve(data):
     assert len(lines) == len(data.folds) + 2  # folds, test, chance diagonal
 
 
-def test_decision_scores_skip_the_calibration_plot(data, tmp_path):
-    data.score_kind = "decision"
-    paths = PlotMaker(kinds=["calibration", "roc"]).make(data, tmp_path)
-    assert set(paths) == {"roc"}
+def test_decision_scores_skip_the_calibration_plot(data):
+    data.score_kind = ScoreKind.DECISION
+    assert set(PlotMaker(kinds=["calibration", "roc"]).make(data)) == {"roc"}
     assert FIGURES["scores"](data).axes[0].get_xscale() == "linear"
+    legend = [t.get_text() for t in FIGURES["threshold"](data).axes[0].get_legend().get_texts()]
+    assert "default 0" in legend  # a decision function's own rule
 
 
-def test_plot_maker_writes_pngs_without_touching_pyplot(data, tmp_path):
+def test_job_outputs_write_and_log_pngs_at_the_configured_resolution(data, tmp_path):
     backend = matplotlib.get_backend()
-    paths = PlotMaker().make(data, tmp_path)
-    assert set(paths) == set(FIGURES)
-    for path in paths.values():
-        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert path.stat().st_size > 10_000
+    tracker = SpyTracker()
+    figures = PlotMaker(dpi=60).make(data)
+    JobOutputs(tmp_path, tracker).artifacts(Artifacts(figures=figures))
+    assert set(tracker.images) == {f"plots/{kind}" for kind in FIGURES}
+    for kind, path in tracker.images.items():
+        assert path == tmp_path / f"{kind}.png"  # plots/<kind>.png in the job dir
+        with Image.open(path) as image:
+            width = image.size[0]
+        assert width == round(figures[kind.split("/")[1]].get_figwidth() * 60)
     assert matplotlib.get_backend() == backend
     if "matplotlib.pyplot" in sys.modules:  # nothing left open in pyplot's registry
         assert not sys.modules["matplotlib.pyplot"].get_fignums()
 
 
-def test_no_plots_and_unknown_plots(data, tmp_path):
-    assert PlotMaker(kinds=[]).make(data, tmp_path) == {}
-    with pytest.raises(ValueError, match="unknown plots.kinds"):
-        PlotMaker(kinds=["roc", "lift"]).make(data, tmp_path)
+def test_no_plots_and_unknown_plots(data):
+    assert PlotMaker(kinds=[]).make(data) == {}
+    with pytest.raises(UserError, match=r"unknown plots.kinds \['lift'\]"):
+        PlotMaker(kinds=["roc", "lift"]).make(data)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hydra.utils import instantiate
 from sklearn.metrics import roc_auc_score
 
+from bankruptcy.builder import build_experiment, build_pipeline
 from bankruptcy.errors import UserError
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.models.altman import AltmanZ
-from bankruptcy.pipeline.build import build_pipeline
 from tests.preprocess.conftest import concepts_of
 
 
@@ -46,10 +45,9 @@ def test_score_is_the_z_prime_formula_and_the_label_its_cut_off(data_dir):
 
 
 def test_model_option_selects_raw_preprocessing_and_runs_on_polish(compose):
-    cfg = compose(["model=altman_z"])
-    dataset = instantiate(cfg.dataset, _convert_="all")
-    split = instantiate(cfg.protocol).split(dataset)
-    result = run_experiment(dataset, build_pipeline(cfg), split, ["roc_auc", "pr_auc"])
+    exp = build_experiment(compose(["model=altman_z", "logger=none"]))
+    dataset = exp.dataset
+    result = run_experiment(dataset, exp.pipeline, exp.split, ["roc_auc", "pr_auc"])
     assert result.pipeline[-1].form_ == "z_prime"
     assert result.metrics["cv/roc_auc"] > 0.55
     # the model sees the ratios in their own units: complete rows pass through unchanged
@@ -68,7 +66,6 @@ def test_model_runs_on_american_with_the_original_market_value_form(compose, ame
 
 
 def test_a_dataset_without_concepts_is_a_clear_error(compose):
-    cfg = compose(["model=altman_z", "dataset=qualitative"])
-    dataset = instantiate(cfg.dataset, _convert_="all")
+    exp = build_experiment(compose(["model=altman_z", "dataset=qualitative", "logger=none"]))
     with pytest.raises(UserError, match=r"model=altman_z needs dataset\.concepts"):
-        build_pipeline(cfg).fit(dataset.X, dataset.y)
+        exp.pipeline.fit(exp.dataset.X, exp.dataset.y)

@@ -27,9 +27,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from bankruptcy.builder import build_pipeline
 from bankruptcy.data.polish import load_polish
 from bankruptcy.models.mlp import ACTIVATIONS, OPTIMIZER_NAMES, MLPClassifier
-from bankruptcy.pipeline.build import build_pipeline
 
 # Small and fast, but able to fit sklearn's check datasets (accuracy > 0.83 on blobs).
 FAST = dict(hidden_sizes=(16,), lr=1e-2, batch_size=32, max_epochs=20)
@@ -205,8 +205,8 @@ def test_pipeline_with_sampler_pickles_without_trainer(tmp_path):
     assert b"lightning" not in blob and b"Trainer" not in blob
 
 
-def test_config_instantiates_with_cli_overrides(compose):
-    cfg = compose(["model=mlp", "model.hidden_sizes=[128,16]", "model.lr=3e-3", "seed=7"])
+def test_config_instantiates_with_cli_overrides(make_config):
+    cfg = make_config(["model=mlp", "model.hidden_sizes=[128,16]", "model.lr=3e-3", "seed=7"])
     mlp = build_pipeline(cfg)[-1]
     assert isinstance(mlp, MLPClassifier)
     assert mlp.hidden_sizes == [128, 16] and type(mlp.hidden_sizes) is list
@@ -214,8 +214,8 @@ def test_config_instantiates_with_cli_overrides(compose):
     assert not mlp.progress_bar
 
 
-def test_config_lists_every_hyperparameter_with_the_class_defaults(compose):
-    from_config = instantiate(compose(["model=mlp"]).model, _convert_="all").get_params()
+def test_config_lists_every_hyperparameter_with_the_class_defaults(make_config):
+    from_config = instantiate(make_config(["model=mlp"]).model, _convert_="all").get_params()
     defaults = MLPClassifier().get_params()
     assert from_config.pop("random_state") == 42  # ${seed}
     assert from_config.pop("hidden_sizes") == list(defaults.pop("hidden_sizes"))
@@ -250,7 +250,7 @@ def test_polish_year1_mlp_in_the_league_of_logistic_regression(data_dir):
 @pytest.mark.slow
 def test_job_logs_mlp_loss_curves_in_its_own_wandb_run(compose, tmp_path):
     from bankruptcy.job import JobInfo, run_job
-    from bankruptcy.tracking import read_offline_run, wandb_run_dirs
+    from tests.wandb_offline import read_offline_run, wandb_run_dirs
 
     cfg = compose(
         [

@@ -9,10 +9,10 @@ from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import Pipeline
 from sklearn.linear_model import LogisticRegression
 
+from bankruptcy.builder import build_pipeline
 from bankruptcy.data.synthetic import load_synthetic
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.evaluation.protocol import HoldoutCV
-from bankruptcy.pipeline.build import build_pipeline
 from bankruptcy.pipeline.samplers import CappedNeighbors
 
 SAMPLERS = [
@@ -28,8 +28,8 @@ SAMPLERS = [
 
 
 @pytest.mark.parametrize("sampler", SAMPLERS)
-def test_every_sampler_composes_and_survives_a_fold_with_few_positives(compose, sampler):
-    cfg = compose([f"sampler={sampler}", "model=logistic"])
+def test_every_sampler_composes_and_survives_a_fold_with_few_positives(make_config, sampler):
+    cfg = make_config([f"sampler={sampler}", "model=logistic"])
     pipeline = build_pipeline(cfg)
     ds = load_synthetic(n_samples=300, n_features=6, positive_rate=0.03, random_state=1)
     keep = np.flatnonzero(ds.y.to_numpy() == 0)[:200].tolist() + np.flatnonzero(ds.y)[:4].tolist()

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from hydra import compose as hydra_compose
-from hydra import initialize_config_dir
-from hydra.utils import instantiate
 
-CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+from tests.conftest import compose_config
 
 
 def concepts_of(dataset: str) -> dict:
     """The `concepts:` mapping declared in ``conf/dataset/<dataset>.yaml``."""
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = hydra_compose("config", overrides=[f"dataset={dataset}"])
+    cfg = compose_config([f"dataset={dataset}"])
     return dict(cfg.dataset.get("concepts") or {})
 
 
@@ -47,13 +41,8 @@ def polish_sample(polish1):
 @pytest.fixture(scope="session")
 def american(data_dir):
     """The derived American file (77,332 firm-years) with its concepts."""
-    with initialize_config_dir(str(CONF_DIR), version_base="1.3"):
-        cfg = hydra_compose(
-            "config",
-            overrides=[
-                f"paths.data_dir={data_dir}",
-                "dataset=american",
-                "dataset.file=american_bankruptcy_partial.csv",
-            ],
-        )
-    return instantiate(cfg.dataset, _convert_="all")
+    from bankruptcy.data.american import load_american
+
+    return load_american(
+        "american_bankruptcy_partial.csv", data_dir=data_dir, concepts=concepts_of("american")
+    )

@@ -5,19 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hydra.utils import instantiate
 from sklearn.impute import KNNImputer
 
+from bankruptcy.builder import build_experiment
 from bankruptcy.errors import UserError
-from bankruptcy.pipeline.build import build_pipeline
 from bankruptcy.preprocess.features import ConceptFeatures
 from bankruptcy.preprocess.impute import NumericImputer
 
 
 def fit_composed(compose, overrides):
-    cfg = compose(overrides)
-    dataset = instantiate(cfg.dataset, _convert_="all")
-    return build_pipeline(cfg).fit(dataset.X, dataset.y)
+    exp = build_experiment(compose([*overrides, "logger=none"]))
+    return exp.pipeline.fit(exp.dataset.X, exp.dataset.y)
 
 
 def test_feature_option_on_a_dataset_without_concepts(compose):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import yaml
 
 from bankruptcy.sweep.jobs import collect_jobs
 from bankruptcy.sweep.leaderboard import build_leaderboard
+from bankruptcy.sweep.render import to_markdown
 from tests.sweep.fakes import make_job, metrics
 
 SHARED = "experiment=polish_benchmark"
@@ -40,6 +42,20 @@ def test_lower_is_better_metric_sorts_ascending(tmp_path):
     board = build_leaderboard(tmp_path, objective="cv/brier")
     assert not board.maximize
     assert list(board.ok["job"]) == ["0", "10", "1"]
+
+
+@pytest.mark.parametrize(
+    "objective",
+    ["cv/type1_error", "cv/type2_error", "cv/brier", "cv/log_loss", "test/type1_error@threshold"],
+)
+def test_every_lower_is_better_metric_ranks_the_lowest_value_first(tmp_path, objective):
+    values = {"0": 0.30, "1": 0.10, "2": 0.20}
+    for job, value in values.items():
+        make_job(tmp_path, job, [f"model=m{job}"], {objective: value, "cv/pr_auc": 0.5})
+    board = build_leaderboard(tmp_path, objective=objective)
+    assert not board.maximize
+    assert list(board.ok["job"]) == ["1", "2", "0"]
+    assert "lower is better" in to_markdown(board)
 
 
 def test_sweeper_direction_from_multirun_yaml_wins(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 from bankruptcy.report import main as report
 from bankruptcy.sweep.jobs import collect_jobs
-from tests.sweep.cli import run_sweep
+from tests.helpers import run_sweep
 
 pytestmark = pytest.mark.slow
 optuna = pytest.importorskip("optuna", reason="optional extra: pip install 'bankruptcy[optuna]'")

@@ -1,4 +1,4 @@
-"""Read an offline W&B run back from disk (its ``.wandb`` transaction log), for tests and tools.
+"""Read an offline W&B run back from disk (its ``.wandb`` transaction log): what tests check.
 
 The file is a LevelDB-style log: a 7-byte header, then 32 KiB blocks of
 records (7-byte header: crc32, length, type), each record a serialized

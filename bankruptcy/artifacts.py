@@ -1,0 +1,41 @@
+"""What an analysis hands back instead of writing files: numbers, figures and tables by name.
+
+Analyses (`bankruptcy.evaluation`, `bankruptcy.interpret`) compute; the job's outputs
+(`bankruptcy.outputs`) decide where each piece is written and logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+@dataclass
+class Artifacts:
+    """Metrics, figures and tables produced by an analysis.
+
+    Attributes
+    ----------
+    metrics : dict of str to float
+        Keys added to ``metrics.json``.
+    figures : dict of str to Figure
+        Written as ``plots/<name>.png`` and logged as ``plots/<name>``.
+    tables : dict of str to DataFrame
+        Written as ``interpret/<name>.csv`` and logged as ``interpret/<name>``.
+    """
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def add(self, other: Artifacts) -> Artifacts:
+        """Take in everything `other` holds (its names win); return self."""
+        self.metrics.update(other.metrics)
+        self.figures.update(other.figures)
+        self.tables.update(other.tables)
+        return self

@@ -1,0 +1,118 @@
+"""The job directory: which files a job writes, what it logs, and the status of sweep jobs.
+
+The one place that knows file names. Sweeps (`bankruptcy.sweep`), the report
+(`bankruptcy.report`) and deployment read the constants below; analyses hand their results
+back as `bankruptcy.artifacts.Artifacts` and `JobOutputs` writes and logs them.
+
+Layout of one job's output dir (the output contract, README "What one job does"):
+
+- ``metrics.json``: flat ``cv/<m>``, ``cv/<m>_std``, ``test/<m>``, analysis keys, timings;
+- ``predictions.csv``: test rows ``row, y_true, score, p_bankrupt``;
+- ``features.json``: the columns that reach the model;
+- ``model.joblib``: the pipeline refitted on all training rows;
+- ``plots/<name>.png`` and ``interpret/<name>.csv``: the analyses' figures and tables;
+- ``job.json`` and ``error.txt``: a sweep job's record (`bankruptcy.sweep.guard`);
+- ``.hydra/``: Hydra's composed config and overrides.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from bankruptcy.artifacts import Artifacts
+from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.figures import save_png
+
+METRICS = "metrics.json"
+PREDICTIONS = "predictions.csv"
+FEATURES = "features.json"
+MODEL = "model.joblib"
+RECORD = "job.json"
+ERROR = "error.txt"
+PLOTS = "plots"
+TABLES = "interpret"
+HYDRA_CONFIG = Path(".hydra") / "config.yaml"
+HYDRA_OVERRIDES = Path(".hydra") / "overrides.yaml"
+
+
+class JobStatus(StrEnum):
+    """How a sweep job ended (``status`` of ``job.json`` and of the leaderboard)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    RUNNING = "running"
+    INCOMPLETE = "incomplete"  # killed, or a record without its metrics
+    SKIPPED = "skipped"  # completed by an earlier run of the same sweep
+
+
+class JobOutputs:
+    """Writes a job's files under its directory and logs the same things to its tracker.
+
+    Parameters
+    ----------
+    directory : Path
+        The job's output dir.
+    tracker : tracker
+        The job's started tracking run (``bankruptcy.tracking``).
+    """
+
+    def __init__(self, directory: str | Path, tracker):
+        self.directory = Path(directory)
+        self.tracker = tracker
+
+    def artifacts(self, found: Artifacts) -> None:
+        """Write and log the figures and tables of an analysis."""
+        for name, fig in found.figures.items():
+            path = save_png(fig, self.directory / PLOTS / f"{name}.png")
+            self.tracker.log_image(f"{PLOTS}/{name}", path)
+        for name, frame in found.tables.items():
+            path = self.directory / TABLES / f"{name}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(path, index=False)
+            self.tracker.log_table(f"{TABLES}/{name}", frame)
+
+    def result(self, result, metrics: dict[str, float], features: list[str]) -> None:
+        """Write the output contract's files of an `ExperimentResult` and log its run."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / METRICS).write_text(json.dumps(metrics, indent=2) + "\n")
+        predictions(result).to_csv(self.directory / PREDICTIONS, index=False)
+        (self.directory / FEATURES).write_text(json.dumps(features, indent=1) + "\n")
+        joblib.dump(result.pipeline, self.directory / MODEL)
+        self._log_result(result, metrics, features)
+
+    def _log_result(self, result, metrics: dict[str, float], features: list[str]) -> None:
+        """Per-fold metrics and training curves as series, final metrics as the run summary."""
+        folds = [{"index": f.index, **f.metrics} for f in result.folds]
+        self.tracker.log_series("fold", folds, step_key="index")
+        for fold in result.folds:
+            if fold.history:
+                self.tracker.log_series(f"curve/fold{fold.index}", fold.history, step_key="epoch")
+        self.tracker.log_table("model_features", pd.DataFrame({"feature": features}))
+        self.tracker.log_summary({**metrics, "n_model_features": len(features)})
+
+
+def predictions(result) -> pd.DataFrame:
+    """Test rows of an `ExperimentResult`: ``row`` (data file index), label, score, probability."""
+    probability = result.score_kind is ScoreKind.PROBA
+    return pd.DataFrame(
+        {
+            "row": result.X_test.index,
+            "y_true": result.y_test,
+            "score": result.test_scores,
+            "p_bankrupt": result.test_scores if probability else np.nan,
+        }
+    )
+
+
+def read_metrics(directory: str | Path) -> dict:
+    """A job's ``metrics.json``, or an empty dict when it has none (or it is unreadable)."""
+    try:
+        return json.loads((Path(directory) / METRICS).read_text())
+    except (OSError, ValueError):
+        return {}
