@@ -10,11 +10,14 @@ from pathlib import Path
 
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
+from threadpoolctl import threadpool_limits
 
 from bankruptcy.builder import build_experiment
+from bankruptcy.deploy.package import build_package
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.outputs import JobOutputs
 from bankruptcy.pipeline.build import model_input_features
+from bankruptcy.threads import thread_share
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +30,7 @@ class JobInfo:
     name: str = "job"
     group: str | None = None
     tags: list[str] = field(default_factory=list)
+    workers: int = 1  # jobs the launcher runs at once (they share the cores)
 
 
 def run_job(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
@@ -38,6 +42,11 @@ def run_job(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
     # that still draws from the legacy global generators.
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)  # noqa: NPY002
+    with threadpool_limits(limits=thread_share(cfg.threads, info.workers)):
+        return _run(cfg, info)
+
+
+def _run(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
     exp = build_experiment(cfg)
     log.info("%s", exp.dataset.summary())
     config = OmegaConf.to_container(cfg, resolve=True)
@@ -53,6 +62,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
         log.info("analyses took %.1f s", analysis_seconds)
         metrics = {**result.metrics, **found.metrics, "analysis_seconds": analysis_seconds}
         outputs.result(result, metrics, model_input_features(result.pipeline, result.X_train))
+        outputs.package(*build_package(result, metrics, config, found.tables, cfg.seed))
     return metrics
 
 

@@ -9,7 +9,8 @@ Layout of one job's output dir (the output contract, README "What one job does")
 - ``metrics.json``: flat ``cv/<m>``, ``cv/<m>_std``, ``test/<m>``, analysis keys, timings;
 - ``predictions.csv``: test rows ``row, y_true, score, p_bankrupt``;
 - ``features.json``: the columns that reach the model;
-- ``model.joblib``: the pipeline refitted on all training rows;
+- ``package/``: the model package (`bankruptcy.deploy.package`): the refitted pipeline in a
+  safe format, its input contract, threshold, model card and reference statistics;
 - ``plots/<name>.png`` and ``interpret/<name>.csv``: the analyses' figures and tables;
 - ``job.json`` and ``error.txt``: a sweep job's record (`bankruptcy.sweep.guard`);
 - ``.hydra/``: Hydra's composed config and overrides.
@@ -21,7 +22,6 @@ import json
 from enum import StrEnum
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 
@@ -32,7 +32,7 @@ from bankruptcy.figures import save_png
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.csv"
 FEATURES = "features.json"
-MODEL = "model.joblib"
+PACKAGE = "package"
 RECORD = "job.json"
 ERROR = "error.txt"
 PLOTS = "plots"
@@ -83,8 +83,13 @@ class JobOutputs:
         (self.directory / METRICS).write_text(json.dumps(metrics, indent=2) + "\n")
         predictions(result).to_csv(self.directory / PREDICTIONS, index=False)
         (self.directory / FEATURES).write_text(json.dumps(features, indent=1) + "\n")
-        joblib.dump(result.pipeline, self.directory / MODEL)
         self._log_result(result, metrics, features)
+
+    def package(self, package, reference_features, reference_scores) -> Path:
+        """Write the model package into ``package/`` and log it as the run's model artifact."""
+        path = package.save(self.directory / PACKAGE, reference_features, reference_scores)
+        self.tracker.log_model(path, name=f"{package.manifest['data']['name']}-model")
+        return path
 
     def _log_result(self, result, metrics: dict[str, float], features: list[str]) -> None:
         """Per-fold metrics and training curves as series, final metrics as the run summary."""

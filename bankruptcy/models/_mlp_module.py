@@ -7,52 +7,11 @@ Importing this module imports torch and Lightning (several seconds), so
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import lightning as L
 import torch
 from torch import nn
-
-
-def build_network(
-    n_features: int,
-    hidden_sizes: Sequence[int],
-    activation: str,
-    dropout: float,
-    batch_norm: bool,
-) -> nn.Sequential:
-    """Stack ``Linear [-> BatchNorm] -> activation [-> Dropout]`` blocks and a 1-logit head.
-
-    Parameters
-    ----------
-    n_features : int
-        Width of the input.
-    hidden_sizes : sequence of int
-        Width of each hidden layer; empty gives logistic regression.
-    activation : str
-        Name of a ``torch.nn`` activation class, e.g. ``"ReLU"``.
-    dropout : float
-        Dropout probability after each hidden block; 0 adds no layer.
-    batch_norm : bool
-        Add ``BatchNorm1d`` after each hidden linear layer.
-
-    Returns
-    -------
-    torch.nn.Sequential
-        Maps ``(n, n_features)`` to ``(n, 1)`` logits.
-    """
-    layers: list[nn.Module] = []
-    width = n_features
-    for size in hidden_sizes:
-        layers.append(nn.Linear(width, size))
-        if batch_norm:
-            layers.append(nn.BatchNorm1d(size))
-        layers.append(getattr(nn, activation)())
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        width = size
-    layers.append(nn.Linear(width, 1))
-    return nn.Sequential(*layers)
 
 
 def make_optimizer(name: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:

@@ -45,8 +45,9 @@ class AltmanZ(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         The form used.
     cutoff_ : float
         Its distress cut-off (1.81, 1.23 or 1.10).
-    fill_ : pandas.Series
-        Training median of each concept, used where a ratio is missing or infinite.
+    fill_ : dict of str to float
+        Training median of each concept, used where a ratio is missing or infinite (plain
+        floats: a saved model holds no pandas objects).
     """
 
     def __init__(self, concepts=None, form="auto"):
@@ -64,7 +65,7 @@ class AltmanZ(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         self.cutoff_ = ALTMAN_FORMS[self.form_].cutoff
         self.expressions_ = require_concepts(self.concepts, ALTMAN_FORMS[self.form_].weights, STEP)
         values = self._concept_values(X)
-        self.fill_ = values.median().fillna(0.0)
+        self.fill_ = {k: float(v) for k, v in values.median().fillna(0.0).items()}
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self

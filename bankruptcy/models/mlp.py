@@ -100,9 +100,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Number of features seen in `fit`.
     feature_names_in_ : ndarray of str
         Column names seen in `fit`, when `X` was a DataFrame with string columns.
+    weights_ : dict of str to ndarray
+        The trained network's parameters (its ``state_dict`` as float64 arrays): what is
+        saved, so a saved model holds plain arrays (skops-safe) and no torch objects.
     network_ : torch.nn.Sequential
         Trained network (eval mode, float64 so that a row's score does not
-        depend on the other rows scored with it) mapping features to one logit.
+        depend on the other rows scored with it) mapping features to one logit; rebuilt
+        from `weights_` on first use after loading.
     history_ : list of dict
         One ``{"epoch", "train_loss", "val_loss"}`` per epoch (val_loss NaN
         without validation).
@@ -184,11 +188,40 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             module = self._train(X, y01.astype(np.float32), train_idx, val_idx, seed)
         if module.best_state is not None:
             module.network.load_state_dict(module.best_state)
-        self.network_ = module.network.double().eval()
+        network = module.network.double().eval()
+        self.weights_ = {k: v.detach().numpy().copy() for k, v in network.state_dict().items()}
+        self._network = network
         self.history_ = module.history
         self.n_epochs_ = len(module.history)
         self.best_epoch_ = module.best_epoch if val_idx is not None else self.n_epochs_ - 1
         return self
+
+    @property
+    def network_(self):
+        """The trained torch network (built from `weights_` once per process)."""
+        check_is_fitted(self)
+        if getattr(self, "_network", None) is None:
+            import torch
+
+            from bankruptcy.models._mlp_network import build_network
+
+            network = build_network(
+                self.n_features_in_,
+                list(self.hidden_sizes),
+                ACTIVATIONS[self.activation],
+                self.dropout,
+                self.batch_norm,
+            )
+            state = {k: torch.from_numpy(np.array(v)) for k, v in self.weights_.items()}
+            network.double().load_state_dict(state)
+            self._network = network.eval()
+        return self._network
+
+    def __getstate__(self):
+        # the torch network is a cache of `weights_`: never saved
+        state = super().__getstate__()
+        state.pop("_network", None)
+        return state
 
     def decision_function(self, X):
         """Logit of the positive class ``classes_[1]``, shape (n_samples,)."""
@@ -268,7 +301,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         import torch
         from lightning.pytorch.callbacks import EarlyStopping
 
-        from bankruptcy.models._mlp_module import EpochTensors, MLPModule, build_network
+        from bankruptcy.models._mlp_module import EpochTensors, MLPModule
+        from bankruptcy.models._mlp_network import build_network
 
         network = build_network(
             X.shape[1],

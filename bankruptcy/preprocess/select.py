@@ -6,11 +6,14 @@ number of features and then keeps them all; a sweep would silently compare ident
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from sklearn import feature_selection
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bankruptcy.preprocess.checks import PreprocessError, check_k
@@ -31,8 +34,38 @@ class _RefusesLargeK:
         return super().fit(X, y, **params)
 
 
-class SelectKBest(_RefusesLargeK, feature_selection.SelectKBest):
-    """`sklearn.feature_selection.SelectKBest` that raises if ``k`` exceeds the features."""
+class MutualInfoKBest(_RefusesLargeK, feature_selection.SelectKBest):
+    """Keep the `k` columns with the highest mutual information with the label.
+
+    `sklearn.feature_selection.SelectKBest` scored by ``mutual_info_classif`` with its own
+    seed, as a method rather than a stored function, so a saved model holds no callable.
+
+    Parameters
+    ----------
+    k : int
+        Columns kept.
+    n_neighbors : int
+        Neighbours of the mutual-information estimate.
+    random_state : int or None
+        Seed of the estimate's noise.
+    """
+
+    _parameter_constraints: dict = {
+        "k": [Interval(Integral, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, k=20, n_neighbors=3, random_state=None):
+        self.k = k
+        self.n_neighbors = n_neighbors
+        self.random_state = random_state
+
+    def score_func(self, X, y):
+        """Mutual information of each column with `y`."""
+        return feature_selection.mutual_info_classif(
+            X, y, n_neighbors=self.n_neighbors, random_state=self.random_state
+        )
 
 
 class RFE(_RefusesLargeK, feature_selection.RFE):

@@ -43,3 +43,6 @@ class NullTracker:
 
     def log_file(self, path: Path) -> None:
         """Save a file with the run."""
+
+    def log_model(self, directory: Path, name: str) -> None:
+        """Attach a model package folder as the run's model artifact."""

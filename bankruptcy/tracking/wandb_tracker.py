@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
@@ -105,6 +106,20 @@ class WandbTracker(NullTracker):
         copy = Path(self.run.dir) / Path(path).name
         shutil.copyfile(path, copy)
         self.run.save(str(copy), base_path=self.run.dir, policy="now")
+
+    def log_model(self, directory, name):
+        # offline, the artifact is written with the run and uploaded by `wandb sync`; W&B
+        # cannot resolve artifacts offline, so the MLflow registry stays the source of truth
+        import wandb
+
+        artifact = wandb.Artifact(_artifact_name(name), type="model")
+        artifact.add_dir(str(directory))
+        self.run.log_artifact(artifact)
+
+
+def _artifact_name(name: str) -> str:
+    """W&B artifact names allow letters, digits, dashes, underscores and dots."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)
 
 
 def _finite(values: Mapping) -> dict:

@@ -9,7 +9,6 @@ import pickle
 import subprocess
 import sys
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,6 +27,7 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bankruptcy.builder import build_pipeline
+from bankruptcy.deploy import trusted
 from bankruptcy.data.polish import load_polish
 from bankruptcy.models.mlp import ACTIVATIONS, OPTIMIZER_NAMES, MLPClassifier
 
@@ -186,7 +186,7 @@ def test_progress_bar_on_by_choice(capfd):
     assert "Epoch 1" in shown.out + shown.err  # rich bar on stdout, tqdm bar on stderr
 
 
-def test_pipeline_with_sampler_pickles_without_trainer(tmp_path):
+def test_pipeline_with_sampler_saves_safely_and_pickles_without_trainer(tmp_path):
     X, y = _learnable(500)
     X = pd.DataFrame(X, columns=[f"Attr{i}" for i in range(X.shape[1])])
     pipe = Pipeline(
@@ -198,8 +198,9 @@ def test_pipeline_with_sampler_pickles_without_trainer(tmp_path):
     ).set_output(transform="pandas")
     pipe.fit(X, y)
     assert pipe[-1].feature_names_in_.tolist() == X.columns.tolist()
-    joblib.dump(pipe, tmp_path / "model.joblib")
-    loaded = joblib.load(tmp_path / "model.joblib")
+    # the model package's format: skops, loading only trusted types
+    digest = trusted.dump(pipe, tmp_path / "model.skops")
+    loaded = trusted.load(tmp_path / "model.skops", digest)
     np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
     blob = pickle.dumps(pipe)
     assert b"lightning" not in blob and b"Trainer" not in blob

@@ -1,0 +1,1 @@
+"""Deployment: the model package, the registry, batch scoring and the scoring service."""

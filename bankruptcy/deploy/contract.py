@@ -1,0 +1,229 @@
+"""The input contract of a model package: which columns a model needs, and checking new rows.
+
+One contract serves batch scoring, the REST API and the web page: the same checks, the same
+messages, the same warnings. A contract is built from the training rows (names in order,
+dtype, whether values were missing or infinite, the observed range and quantiles) and stored
+in the package as JSON.
+
+Checking a batch gives either *problems* (the batch cannot be scored: missing columns, text
+where a number belongs, unexpected columns when they are refused) or the scored-ready frame
+with per-row *warnings* (a value missing or infinite where training had none, a value outside
+the training range: scored, but flagged).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+QUANTILES = (0.001, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.999)
+#: What to do with columns the contract does not name.
+EXTRA_POLICIES = ("passthrough", "reject", "ignore")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One input column as the model saw it in training."""
+
+    name: str
+    description: str
+    dtype: str
+    missing_in_training: bool
+    infinite_in_training: bool
+    min: float | None
+    max: float | None
+    quantiles: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a batch cannot be scored, machine-readable (the API's 422 body) and readable."""
+
+    kind: str  # "missing_columns" | "extra_columns" | "not_a_number" | "empty"
+    message: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Checked:
+    """A batch after the contract's checks.
+
+    Attributes
+    ----------
+    X : DataFrame or None
+        The contract's columns in order, float64; None when there are problems.
+    passthrough : DataFrame
+        The other columns (identifiers), kept for the output when the policy passes them on.
+    problems : list of Problem
+        Empty when the batch can be scored.
+    warnings : list of list of str
+        Per row: what is unusual about it (empty lists for ordinary rows).
+    ignored : list of str
+        Columns dropped under the ``ignore`` policy.
+    """
+
+    X: pd.DataFrame | None
+    passthrough: pd.DataFrame
+    problems: list[Problem]
+    warnings: list[list[str]]
+    ignored: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InputContract:
+    """Feature columns in order, with what training showed of each; and the label's meaning."""
+
+    features: list[Feature]
+    label: dict
+
+    @property
+    def names(self) -> list[str]:
+        """The feature names, in the order the model takes them."""
+        return [f.name for f in self.features]
+
+    @classmethod
+    def from_training(
+        cls, X: pd.DataFrame, descriptions: dict[str, str], label: dict
+    ) -> InputContract:
+        """Describe the training rows `X` (raw input columns) as a contract."""
+        values = X.to_numpy(dtype=float)
+        finite = np.where(np.isfinite(values), values, np.nan)
+        quantiles = np.nanquantile(finite, QUANTILES, axis=0) if len(X) else None
+        features = []
+        for j, name in enumerate(X.columns):
+            column = finite[:, j]
+            seen = not np.isnan(column).all()
+            features.append(
+                Feature(
+                    name=str(name),
+                    description=descriptions.get(str(name), ""),
+                    dtype="float64",
+                    missing_in_training=bool(np.isnan(values[:, j]).any()),
+                    infinite_in_training=bool(np.isinf(values[:, j]).any()),
+                    min=float(np.nanmin(column)) if seen else None,
+                    max=float(np.nanmax(column)) if seen else None,
+                    quantiles={
+                        f"q{q:g}": _finite_or_none(quantiles[i, j]) for i, q in enumerate(QUANTILES)
+                    },
+                )
+            )
+        return cls(features, dict(label))
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (stored in ``package.json``)."""
+        return {"features": [asdict(f) for f in self.features], "label": self.label}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> InputContract:
+        """Inverse of `to_dict`."""
+        return cls([Feature(**f) for f in data["features"]], data["label"])
+
+    def check(self, frame: pd.DataFrame, extra: str = "passthrough") -> Checked:
+        """Check a batch of rows against the contract.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            Rows to score; columns by name (order free).
+        extra : {"passthrough", "reject", "ignore"}
+            Columns the contract does not name: kept aside for the output (identifiers),
+            refused as a problem, or dropped and listed.
+        """
+        if extra not in EXTRA_POLICIES:
+            raise ValueError(f"extra must be one of {EXTRA_POLICIES}, got {extra!r}")
+        names = self.names
+        others = [str(c) for c in frame.columns if c not in set(names)]
+        if len(frame) == 0:
+            problem = Problem("empty", "the batch holds no rows; send at least one")
+            return Checked(None, frame.iloc[:, :0], [problem], [])
+        problems = []
+        missing = [n for n in names if n not in frame.columns]
+        if missing:
+            problems.append(
+                Problem(
+                    "missing_columns",
+                    f"missing feature column(s) {_listed(missing)}: every row needs all "
+                    f"{len(names)} features of the model's input contract",
+                    columns=missing,
+                )
+            )
+        if others and extra == "reject":
+            problems.append(
+                Problem(
+                    "extra_columns",
+                    f"unexpected field(s) {_listed(others)}: not features of this model "
+                    "(send only contract features, or ask to ignore unknown fields)",
+                    columns=others,
+                )
+            )
+        present = [n for n in names if n in frame.columns]
+        X, bad = _numeric(frame[present])
+        problems += bad
+        passthrough = frame[others] if extra == "passthrough" else frame.iloc[:, :0]
+        ignored = others if extra == "ignore" else []
+        if problems:
+            return Checked(None, passthrough, problems, [[] for _ in range(len(frame))], ignored)
+        X = X[names]
+        return Checked(X, passthrough, [], self.warnings(X), ignored)
+
+    def warnings(self, X: pd.DataFrame) -> list[list[str]]:
+        """Per row of contract-ordered `X`: values missing/infinite or outside training range."""
+        values = X.to_numpy(dtype=float)
+        rows: list[list[str]] = [[] for _ in range(len(X))]
+        for j, feature in enumerate(self.features):
+            column = values[:, j]
+            flags = []
+            if not feature.missing_in_training:
+                flags.append((np.isnan(column), "missing (training had no missing values)"))
+            if not feature.infinite_in_training:
+                flags.append((np.isinf(column), "infinite (training had no infinite values)"))
+            if feature.min is not None:
+                outside = np.isfinite(column) & ((column < feature.min) | (column > feature.max))
+                span = f"[{feature.min:.6g}, {feature.max:.6g}]"
+                flags.append((outside, f"outside the training range {span}"))
+            for mask, text in flags:
+                for i in np.flatnonzero(mask):
+                    shown = "" if np.isnan(column[i]) else f"={column[i]:.6g}"
+                    rows[i].append(f"{feature.name}{shown}: {text}")
+        return rows
+
+
+def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """`frame` as float64; a problem per column holding text that is not a number."""
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+           for t in frame.dtypes):  # fmt: skip
+        return frame.astype(float), []
+    out, problems = {}, []
+    for name in frame.columns:
+        column = frame[name]
+        numbers = pd.to_numeric(column, errors="coerce")
+        # text spellings of infinity parse as floats ("inf"); booleans are not numbers
+        wrong = (numbers.isna() & column.notna()) | column.map(lambda v: isinstance(v, bool))
+        if wrong.any():
+            rows = np.flatnonzero(wrong.to_numpy())
+            problems.append(
+                Problem(
+                    "not_a_number",
+                    f"column {name}: {len(rows)} value(s) are not numbers, first at row "
+                    f"{rows[0]}: {column.iloc[rows[0]]!r}",
+                    columns=[str(name)],
+                    rows=[int(r) for r in rows[:20]],
+                    values=[str(column.iloc[r]) for r in rows[:20]],
+                )
+            )
+        out[name] = numbers.astype(float)
+    return pd.DataFrame(out, index=frame.index), problems
+
+
+def _listed(names: list[str], most: int = 10) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None

@@ -1,0 +1,106 @@
+"""Saving and loading a fitted pipeline without executing arbitrary code (skops).
+
+``skops.io`` rebuilds only the types it is told to trust. Beyond scikit-learn's and NumPy's
+usual types (which skops trusts itself), `TRUSTED` is the reviewed list of what this project's
+pipelines hold: our preprocessing steps and models, imbalanced-learn's samplers and pipeline,
+and the few scikit-learn internals skops does not trust by default. A file naming any other
+type is refused, whatever the file itself claims (MLflow's own skops loader reads the trusted
+list from the model's metadata, which a tampered file could extend). ``tests/deploy`` fits
+every model, sampler and preprocessing option and checks that this list covers them.
+
+The file's SHA-256 is checked before it is opened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from bankruptcy.errors import UserError
+
+TRUSTED = [
+    # this project's estimators
+    "bankruptcy.models.altman.AltmanZ",
+    "bankruptcy.models.mlp.MLPClassifier",
+    "bankruptcy.pipeline.samplers.CappedNeighbors",
+    "bankruptcy.preprocess.clean.Cleaner",
+    "bankruptcy.preprocess.clean.InfToNaN",
+    "bankruptcy.preprocess.features.ConceptFeatures",
+    "bankruptcy.preprocess.impute.MissingFlags",
+    "bankruptcy.preprocess.impute.NumericImputer",
+    "bankruptcy.preprocess.outliers.DropOutlierRows",
+    "bankruptcy.preprocess.outliers.Winsorizer",
+    "bankruptcy.preprocess.rows.DropDuplicates",
+    "bankruptcy.preprocess.select.CorrelationFilter",
+    "bankruptcy.preprocess.select.MutualInfoKBest",
+    "bankruptcy.preprocess.select.RFE",
+    "bankruptcy.preprocess.select.SelectFromModel",
+    "bankruptcy.preprocess.transform.QuantileTransformer",
+    # imbalanced-learn
+    "imblearn.base.FunctionSampler",
+    "imblearn.combine._smote_enn.SMOTEENN",
+    "imblearn.combine._smote_tomek.SMOTETomek",
+    "imblearn.over_sampling._adasyn.ADASYN",
+    "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
+    "imblearn.over_sampling._smote.base.SMOTE",
+    "imblearn.over_sampling._smote.filter.BorderlineSMOTE",
+    "imblearn.pipeline.Pipeline",
+    "imblearn.under_sampling._prototype_selection._edited_nearest_neighbours."
+    "EditedNearestNeighbours",
+    "imblearn.under_sampling._prototype_selection._random_under_sampler.RandomUnderSampler",
+    "imblearn.under_sampling._prototype_selection._tomek_links.TomekLinks",
+    # scikit-learn internals and NumPy types skops does not trust by default
+    "numpy.dtype",  # structured dtype of HistGradientBoosting's tree nodes
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.impute._iterative.IterativeImputer",
+    "sklearn.impute._iterative._ImputerTriplet",
+    "sklearn.tree._tree.Tree",
+]
+
+
+class UntrustedModel(UserError):
+    """A model file that was changed, or that holds a type this project does not trust."""
+
+
+def sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def dump(model, path: str | Path) -> str:
+    """Save `model` as a skops file at `path`; return its SHA-256."""
+    import skops.io
+
+    skops.io.dump(model, path)
+    return sha256(path)
+
+
+def load(path: str | Path, expected_sha256: str):
+    """Load a skops file after checking its SHA-256, rebuilding only `TRUSTED` types.
+
+    Raises
+    ------
+    UntrustedModel
+        When the checksum differs (the file was changed) or the file holds an untrusted type.
+    """
+    import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    actual = sha256(path)
+    if actual != expected_sha256:
+        raise UntrustedModel(
+            f"{path}: refused, its SHA-256 {actual[:12]}… differs from the recorded "
+            f"{expected_sha256[:12]}… (the file was modified); re-create the package from its job"
+        )
+    try:
+        return skops.io.load(path, trusted=TRUSTED)
+    except UntrustedTypesFoundException as error:
+        raise UntrustedModel(
+            f"{path}: refused, it holds types this project does not trust: {error}"
+        ) from None
