@@ -55,6 +55,11 @@ TRUSTED = [
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.impute._iterative.IterativeImputer",
+    # neighbour searches fitted inside samplers (k-d or ball tree on the default metric)
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.neighbors._kd_tree.KDTree",
     "sklearn.impute._iterative._ImputerTriplet",
     "sklearn.tree._tree.Tree",
 ]
