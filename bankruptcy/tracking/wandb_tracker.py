@@ -100,6 +100,13 @@ class WandbTracker(NullTracker):
 
         self.run.log({key: wandb.Table(dataframe=frame.reset_index(drop=True))})
 
+    def log_chart(self, key, chart):
+        import wandb
+
+        table = wandb.Table(dataframe=chart.table.reset_index(drop=True))
+        # logs the table as `<key>_table` and the panel under the run config's _wandb.visualize
+        self.run.log({key: wandb.plot_table(chart.preset, table, chart.fields, chart.strings)})
+
     def log_file(self, path):
         # Copy into the run's folder first: saving an outside file makes W&B symlink it and warn.
         copy = Path(self.run.dir) / Path(path).name
