@@ -15,18 +15,24 @@ from bankruptcy.builder import build_experiment
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.outputs import JobOutputs
 from bankruptcy.pipeline.build import model_input_features
+from bankruptcy.tracking.keys import choice_keys
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class JobInfo:
-    """Where a job writes and how its tracking run is named."""
+    """Where a job writes, how its tracking run is named, which config options it chose.
+
+    ``choices`` (Hydra's chosen option per config group) are logged as flat run-config keys
+    ``choice/<group>`` beside the nested config, for comparing the jobs of a sweep.
+    """
 
     output_dir: Path
     name: str = "job"
     group: str | None = None
     tags: list[str] = field(default_factory=list)
+    choices: dict[str, str] = field(default_factory=dict)
 
 
 def run_job(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
@@ -40,7 +46,7 @@ def run_job(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
     np.random.seed(cfg.seed)  # noqa: NPY002
     exp = build_experiment(cfg)
     log.info("%s", exp.dataset.summary())
-    config = OmegaConf.to_container(cfg, resolve=True)
+    config = {**OmegaConf.to_container(cfg, resolve=True), **choice_keys(info.choices)}
     with exp.tracker.start(
         name=info.name, config=config, directory=info.output_dir, group=info.group, tags=info.tags
     ):

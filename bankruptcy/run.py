@@ -19,7 +19,7 @@ from bankruptcy.sweep.guard import guarded
 
 
 def job_info() -> JobInfo:
-    """Output dir, run name, sweep group and tags of the current Hydra job."""
+    """Output dir, run name, sweep group, tags and config choices of the current Hydra job."""
     hc = HydraConfig.get()
     choices = hc.runtime.choices
     parts = [choices.get("dataset"), choices.get("model"), choices.get("sampler")]
@@ -30,6 +30,7 @@ def job_info() -> JobInfo:
         name=f"{name}-{hc.job.num}" if sweep else name,
         group=sweep_group(hc.sweep.dir) if sweep else None,
         tags=[f"{group}:{choices[group]}" for group in ("dataset", "model", "sampler")],
+        choices=dict(choices),
     )
 
 
