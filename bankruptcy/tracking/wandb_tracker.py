@@ -22,11 +22,15 @@ def default_mode() -> str:
     """
     if os.environ.get("WANDB_MODE"):
         return os.environ["WANDB_MODE"]
+    return "online" if has_api_key() else "offline"
+
+
+def has_api_key() -> bool:
+    """Whether a W&B API key is configured (``$WANDB_API_KEY`` or ``wandb login``'s netrc)."""
     netrc = Path.home() / ".netrc"
-    has_key = bool(os.environ.get("WANDB_API_KEY")) or (
+    return bool(os.environ.get("WANDB_API_KEY")) or (
         netrc.is_file() and "api.wandb.ai" in netrc.read_text(errors="ignore")
     )
-    return "online" if has_key else "offline"
 
 
 class WandbTracker(NullTracker):
