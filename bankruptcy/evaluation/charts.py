@@ -99,31 +99,32 @@ def _curves(points: Callable, curves: Mapping[str, Curve], limit: int) -> pd.Dat
     return frame[["class", *frame.columns[:-1]]]
 
 
-def roc_chart(curves: Mapping[str, Curve], title: str, limit: int = MAX_POINTS) -> Chart:
-    """ROC curves (one per entry of `curves`) drawn like ``wandb.plot.roc_curve``."""
-    return Chart(
-        _curves(roc_points, curves, limit),
-        AREA_UNDER_CURVE,
-        {"x": "fpr", "y": "tpr", "class": "class"},
-        {
-            "title": title,
-            "x-axis-title": "False-positive rate (operating companies flagged)",
-            "y-axis-title": "True-positive rate = recall (bankruptcies caught)",
-        },
-    )
+#: Curve kind -> how its points are computed and named: x column, y column, their titles.
+CURVES = {
+    "roc": (
+        roc_points,
+        ("fpr", "False-positive rate (operating companies flagged)"),
+        ("tpr", "True-positive rate = recall (bankruptcies caught)"),
+    ),
+    "pr": (
+        pr_points,
+        ("recall", "Recall (bankruptcies caught)"),
+        ("precision", "Precision (flagged companies that went bankrupt)"),
+    ),
+}
 
 
-def pr_chart(curves: Mapping[str, Curve], title: str, limit: int = MAX_POINTS) -> Chart:
-    """Precision-recall curves drawn like ``wandb.plot.pr_curve``."""
+def curve_chart(
+    kind: str, curves: Mapping[str, Curve], title: str, limit: int = MAX_POINTS
+) -> Chart:
+    """ROC or PR curves (`kind`: a key of `CURVES`), one per entry of `curves`, drawn like
+    ``wandb.plot.roc_curve`` and ``wandb.plot.pr_curve``."""
+    points, (x, x_title), (y, y_title) = CURVES[kind]
     return Chart(
-        _curves(pr_points, curves, limit),
+        _curves(points, curves, limit),
         AREA_UNDER_CURVE,
-        {"x": "recall", "y": "precision", "class": "class"},
-        {
-            "title": title,
-            "x-axis-title": "Recall (bankruptcies caught)",
-            "y-axis-title": "Precision (flagged companies that went bankrupt)",
-        },
+        {"x": x, "y": y, "class": "class"},
+        {"title": title, "x-axis-title": x_title, "y-axis-title": y_title},
     )
 
 
@@ -187,8 +188,13 @@ def threshold_chart(y, scores, limit: int = MAX_POINTS) -> Chart:
     return _line(long, "threshold", "value", "metric", title)
 
 
-def _folds(d: EvaluationData) -> dict[str, Curve]:
-    return {f"fold {i}": curve for i, curve in enumerate(d.folds)}
+def _curve_charts(kind: str, title: str, d: EvaluationData) -> dict[str, Chart]:
+    """``<kind>_test`` (the test curve) and ``<kind>_cv`` (a curve per CV fold)."""
+    folds = {f"fold {i}": curve for i, curve in enumerate(d.folds)}
+    return {
+        f"{kind}_test": curve_chart(kind, {"test": d.test}, f"{title}, test set"),
+        f"{kind}_cv": curve_chart(kind, folds, f"{title}s of the CV folds"),
+    }
 
 
 def _calibration(d: EvaluationData) -> dict[str, Chart]:
@@ -199,14 +205,8 @@ def _calibration(d: EvaluationData) -> dict[str, Chart]:
 
 #: Figure kind (``plots.kinds``) -> the charts that show its data, by name.
 CHARTS: dict[str, Callable[[EvaluationData], dict[str, Chart]]] = {
-    "roc": lambda d: {
-        "roc_test": roc_chart({"test": d.test}, "ROC curve, test set"),
-        "roc_cv": roc_chart(_folds(d), "ROC curves of the CV folds"),
-    },
-    "pr": lambda d: {
-        "pr_test": pr_chart({"test": d.test}, "Precision-recall curve, test set"),
-        "pr_cv": pr_chart(_folds(d), "Precision-recall curves of the CV folds"),
-    },
+    "roc": lambda d: _curve_charts("roc", "ROC curve", d),
+    "pr": lambda d: _curve_charts("pr", "Precision-recall curve", d),
     "confusion": lambda d: {
         "confusion": confusion_chart(d.test[0], np.asarray(d.test[1]) >= d.threshold, d.threshold)
     },

@@ -18,23 +18,17 @@ from bankruptcy.evaluation.charts import (
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.plots import FIGURES, EvaluationData
 from bankruptcy.outputs import JobOutputs
+from tests.evaluation.test_plots import curve
 from tests.helpers import SpyTracker
-
-
-def scored(n: int, seed: int, rate: float = 0.05):
-    """Labels and probabilities of `n` companies: bankrupt ones score higher on average."""
-    rng = np.random.default_rng(seed)
-    y = (rng.random(n) < rate).astype(int)
-    return y, 1 / (1 + np.exp(-(rng.normal(size=n) + 2.5 * y - 3)))
 
 
 @pytest.fixture
 def large():
     """A 60,000-row test set, as big as the largest (American) data's."""
     return EvaluationData(
-        folds=[scored(20_000, s) for s in range(3)],
-        test=scored(60_000, 9),
-        oof=scored(60_000, 10),
+        folds=[curve(20_000, s) for s in range(3)],
+        test=curve(60_000, 9),
+        oof=curve(60_000, 10),
         score_kind=ScoreKind.PROBA,
         threshold=0.2,
     )
