@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from bankruptcy.sweep.callback import sweep_group
 from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard
 from bankruptcy.tracking.offline import LoggedRun, find_runs
 
@@ -64,10 +64,13 @@ class SweepRuns:
 def read_sweep(sweep_dir: str | Path, entity: str | None = None, project: str | None = None):
     """Read the leaderboard and the W&B runs of `sweep_dir` (a multirun dir).
 
+    The sweep's group is the one its jobs' runs were logged to (a sweep dir may have moved
+    since, and ``multirun.yaml`` keeps its path unresolved).
+
     Raises
     ------
     DashboardError
-        When `sweep_dir` is not a sweep dir or holds no W&B run of the sweep's group.
+        When `sweep_dir` is not a sweep dir or its jobs logged no W&B run.
     """
     sweep_dir = Path(sweep_dir)
     settings = sweep_dir / "multirun.yaml"
@@ -76,28 +79,28 @@ def read_sweep(sweep_dir: str | Path, entity: str | None = None, project: str | 
             f"{sweep_dir} is not a sweep dir (no multirun.yaml): pass the hydra.sweep.dir of a "
             "multirun (python -m bankruptcy.run -m ...)"
         )
-    cfg = yaml.safe_load(settings.read_text()) or {}
-    configured = ((cfg.get("hydra") or {}).get("sweep") or {}).get("dir") or str(sweep_dir)
-    group = sweep_group(configured)
-    runs = [run for run in find_runs(sweep_dir) if run.group == group]
-    if not runs:
-        raise DashboardError(
-            f"{sweep_dir} holds no W&B runs of group {group!r}: run the sweep with logger=wandb "
-            "(WANDB_MODE=offline writes the runs to disk)"
-        )
     board = build_leaderboard(sweep_dir)
+    runs = find_runs(sweep_dir)
     by_job: dict[str, LoggedRun] = {}
     for run in runs:  # path order: a job's later (resumed) run wins
         by_job[run.path.parent.parent.relative_to(sweep_dir).as_posix()] = run
-    logger = cfg.get("logger") or {}
+    jobs = [by_job[job] for job in board.table["job"] if job in by_job]
+    if not jobs:
+        raise DashboardError(
+            f"the jobs in {sweep_dir} logged no W&B runs: run the sweep with logger=wandb "
+            "(WANDB_MODE=offline writes the runs to disk)"
+        )
+    group = Counter(run.group for run in jobs).most_common(1)[0][0]
+    grouped = [run for run in runs if run.group == group]
+    logger = (yaml.safe_load(settings.read_text()) or {}).get("logger") or {}
     return SweepRuns(
         board=board,
         group=group,
-        project=project or runs[0].project or logger.get("project") or "",
-        entity=entity or runs[0].entity or logger.get("entity") or "",
-        jobs=[by_job[job] for job in board.table["job"] if job in by_job],
-        summary=next((r for r in reversed(runs) if r.job_type == SUMMARY_JOB_TYPE), None),
-        monitors=[r for r in runs if r.job_type == MONITOR_JOB_TYPE],
+        project=project or jobs[0].project or logger.get("project") or "",
+        entity=entity or jobs[0].entity or logger.get("entity") or "",
+        jobs=[run for run in jobs if run.group == group],
+        summary=next((r for r in reversed(grouped) if r.job_type == SUMMARY_JOB_TYPE), None),
+        monitors=[r for r in grouped if r.job_type == MONITOR_JOB_TYPE],
     )
 
 

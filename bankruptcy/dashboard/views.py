@@ -34,6 +34,7 @@ def build(s: SweepRuns, top: int = TOP_JOBS) -> tuple[ws.Workspace, wr.Report]:
         project=s.project,
         name=f"Sweep {s.group}",
         sections=[ws.Section(name=p.name, panels=p.panels, is_open=True) for p in parts],
+        # every job in every panel: parallel coordinates and importance compare them all
         settings=ws.WorkspaceSettings(max_runs=max(10, len(s.jobs) + len(pinned))),
         runset_settings=ws.RunsetSettings(
             filters=expr.And(group),
