@@ -27,7 +27,7 @@ MONITOR_PANELS = {
         "monitor/roc_auc_realized",
     ],
 }
-#: The jobs' test-set charts overlaid in the "top jobs" section.
+#: The jobs' test-set charts overlaid in the "test curves" section.
 TEST_CURVES = {f"{CHARTS}roc_test": "ROC curve", f"{CHARTS}pr_test": "Precision-recall curve"}
 #: Summary metrics pinned in the runs table beside the objective, when logged.
 TABLE_METRICS = ("test/roc_auc", "test/pr_auc", "fit_seconds")
@@ -56,10 +56,12 @@ class Section:
 
 
 def summary_keys(runs: Iterable[LoggedRun]) -> set[str]:
+    """Summary keys logged by any of `runs`."""
     return {key for run in runs for key in run.summary}
 
 
 def history_keys(runs: Iterable[LoggedRun]) -> set[str]:
+    """History keys logged by any of `runs`."""
     return {key for run in runs for key in run.history_keys}
 
 
@@ -73,6 +75,7 @@ def param_metric(param: str, jobs: list[LoggedRun]) -> wr.Config | None:
 
 
 def leaderboard_section(s: SweepRuns) -> Section:
+    """The summary run's leaderboard table and chart; the objective by job and its spread."""
     objective, std = s.objective, f"{s.objective}_std"
     logged = summary_keys(s.jobs)
     panels: list = []
@@ -95,6 +98,7 @@ def leaderboard_section(s: SweepRuns) -> Section:
 
 
 def comparison_section(s: SweepRuns) -> Section:
+    """Swept options, their importance, fit time and CV folds against the objective."""
     objective, jobs = s.objective, s.jobs
     logged = summary_keys(jobs)
     panels: list = []
@@ -127,18 +131,20 @@ def comparison_section(s: SweepRuns) -> Section:
 
 
 def curves_section(s: SweepRuns, top: int) -> Section:
+    """The test ROC and PR curves overlaid, one colour per job; the report's grid draws the
+    `top` best jobs only (the workspace: every job, best first)."""
     best = s.top(top)
     panels: list = []
     for key, title in TEST_CURVES.items():
         chart = next((run.charts[key] for run in best if key in run.charts), None)
         if chart is not None:
-            panels.append(overlay(chart["panel_config"], f"{title}, test set: best jobs"))
+            panels.append(overlay(chart["panel_config"], f"{title}, test set, by job"))
     note = (
         f"Test-set curves of the best {len(best)} jobs by {s.objective}, one colour per job "
         "(hover for the threshold of each point)."
     )
     filters = [expr.Metric("ID").isin([run.id for run in best])]
-    return Section("Top jobs: test curves", note, panels, filters)
+    return Section("Test curves", note, panels, filters)
 
 
 def overlay(config: dict, title: str) -> wr.CustomChart:
@@ -160,6 +166,7 @@ def table_key(config: dict) -> str:
 
 
 def monitoring_section(s: SweepRuns) -> Section:
+    """The monitor runs' series (`MONITOR_PANELS`) that they logged."""
     logged = history_keys(s.monitors)
     panels = []
     for title, keys in MONITOR_PANELS.items():
@@ -172,8 +179,12 @@ def monitoring_section(s: SweepRuns) -> Section:
 
 def sections(s: SweepRuns, top: int) -> list[Section]:
     """The dashboard's sections that have panels, in reading order."""
-    built = [leaderboard_section(s), comparison_section(s), curves_section(s, top)]
-    built.append(monitoring_section(s))
+    built = [
+        leaderboard_section(s),
+        comparison_section(s),
+        curves_section(s, top),
+        monitoring_section(s),
+    ]
     return [section for section in built if section.panels]
 
 

@@ -41,6 +41,7 @@ def build(s: SweepRuns, top: int = TOP_JOBS) -> tuple[ws.Workspace, wr.Report]:
             order=[expr.Ordering(expr.Summary(s.objective), ascending=ascending)],
             pinned_columns=table_columns(s),
             # W&B fetches pinned runs for every panel, whatever their rank by the objective
+            # (the summary run's leaderboard, the monitor runs); it keeps at most 20
             pinned_runs=pinned[:20],
         ),
     )

@@ -190,7 +190,7 @@ def test_dashboard_names_only_keys_the_sweeps_runs_logged(sweep, tmp_path):
     assert len(kinds) // 2 >= 6  # the workspace's panels, repeated in the report
     assert {"Parallel Coordinates Plot", "Parameter Importance", "Vega2", "Weave"} <= set(kinds)
     names = [s["name"] for s in spec["workspace"]["spec"]["section"]["panelBankConfig"]["sections"]]
-    assert names == ["Leaderboard", "Sweep comparison", "Top jobs: test curves"]
+    assert names == ["Leaderboard", "Sweep comparison", "Test curves"]
     assert spec["group"] == group_of(sweep) and spec["objective"] == "cv/pr_auc"
     # the sweep wrote the same dashboard itself, beside its leaderboard
     automatic = json.loads((sweep / "dashboard.json").read_text())
