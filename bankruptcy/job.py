@@ -18,19 +18,25 @@ from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.outputs import JobOutputs
 from bankruptcy.pipeline.build import model_input_features
 from bankruptcy.threads import thread_share
+from bankruptcy.tracking.keys import choice_keys
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class JobInfo:
-    """Where a job writes and how its tracking run is named."""
+    """Where a job writes, how its tracking run is named, which config options it chose.
+
+    ``choices`` (Hydra's chosen option per config group) are logged as flat run-config keys
+    ``choice/<group>`` beside the nested config, for comparing the jobs of a sweep.
+    """
 
     output_dir: Path
     name: str = "job"
     group: str | None = None
     tags: list[str] = field(default_factory=list)
     workers: int = 1  # jobs the launcher runs at once (they share the cores)
+    choices: dict[str, str] = field(default_factory=dict)
 
 
 def run_job(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
@@ -51,7 +57,11 @@ def _run(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
     log.info("%s", exp.dataset.summary())
     config = OmegaConf.to_container(cfg, resolve=True)
     with exp.tracker.start(
-        name=info.name, config=config, directory=info.output_dir, group=info.group, tags=info.tags
+        name=info.name,
+        config={**config, **choice_keys(info.choices)},
+        directory=info.output_dir,
+        group=info.group,
+        tags=info.tags,
     ):
         outputs = JobOutputs(info.output_dir, exp.tracker)
         result = run_experiment(exp.dataset, exp.pipeline, exp.split, exp.analyses.metric_names)

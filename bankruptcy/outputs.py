@@ -28,6 +28,7 @@ import pandas as pd
 from bankruptcy.artifacts import Artifacts
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.figures import save_png
+from bankruptcy.tracking import keys
 
 METRICS = "metrics.json"
 PREDICTIONS = "predictions.csv"
@@ -67,7 +68,7 @@ class JobOutputs:
         self.tracker = tracker
 
     def artifacts(self, found: Artifacts) -> None:
-        """Write and log the figures and tables of an analysis."""
+        """Write and log the figures and tables of an analysis; log its charts."""
         for name, fig in found.figures.items():
             path = save_png(fig, self.directory / PLOTS / f"{name}.png")
             self.tracker.log_image(f"{PLOTS}/{name}", path)
@@ -76,6 +77,8 @@ class JobOutputs:
             path.parent.mkdir(parents=True, exist_ok=True)
             frame.to_csv(path, index=False)
             self.tracker.log_table(f"{TABLES}/{name}", frame)
+        for name, chart in found.charts.items():
+            self.tracker.log_chart(f"{keys.CHARTS}{name}", chart)
 
     def result(self, result, metrics: dict[str, float], features: list[str]) -> None:
         """Write the output contract's files of an `ExperimentResult` and log its run."""

@@ -20,7 +20,7 @@ from bankruptcy.threads import available_cores
 
 
 def job_info() -> JobInfo:
-    """Output dir, run name, sweep group and tags of the current Hydra job."""
+    """Output dir, run name, sweep group, tags and config choices of the current Hydra job."""
     hc = HydraConfig.get()
     choices = hc.runtime.choices
     parts = [choices.get("dataset"), choices.get("model"), choices.get("sampler")]
@@ -33,6 +33,7 @@ def job_info() -> JobInfo:
         group=sweep_group(hc.sweep.dir) if sweep else None,
         tags=[f"{group}:{choices[group]}" for group in ("dataset", "model", "sampler")],
         workers=available_cores() if workers == -1 else int(workers or 1),
+        choices=dict(choices),
     )
 
 

@@ -71,12 +71,16 @@ class SpyTracker(NullTracker):
 
     def __init__(self):
         self.images, self.tables, self.summary, self.files, self.series = {}, {}, {}, [], {}
+        self.charts = {}
 
     def log_image(self, key, path, caption=None):
         self.images[key] = Path(path)
 
     def log_table(self, key, frame):
         self.tables[key] = frame
+
+    def log_chart(self, key, chart):
+        self.charts[key] = chart
 
     def log_summary(self, metrics):
         self.summary.update(metrics)

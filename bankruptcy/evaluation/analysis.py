@@ -20,6 +20,7 @@ import numpy as np
 from bankruptcy.artifacts import Artifacts
 from bankruptcy.evaluation import metrics as M
 from bankruptcy.evaluation.bootstrap import Bootstrap, batch_metric
+from bankruptcy.evaluation.charts import make_charts
 from bankruptcy.evaluation.plots import EvaluationData, PlotMaker
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,8 @@ class Analyses:
     bootstrap : Bootstrap
         Confidence intervals of the test metrics.
     plots : PlotMaker
-        Evaluation figures.
+        Evaluation figures; the same kinds also become native W&B charts
+        (``bankruptcy.evaluation.charts``).
     interpretation : Interpretation or NoInterpretation
         Importances, SHAP, partial dependence (``bankruptcy.interpret.interpretation``).
     """
@@ -125,7 +127,9 @@ class Analyses:
             )
         )
         subtitle = f"{result.dataset.name} · {model_name(result.pipeline)}"
-        out.figures.update(self.plots.make(evaluation_data(result, threshold, subtitle)))
+        data = evaluation_data(result, threshold, subtitle)
+        out.figures.update(self.plots.make(data))
+        out.charts.update(make_charts(self.plots.kinds, data))
         out.add(self.interpretation.run(result, subtitle))
         log.info("threshold %.4g (default %.4g)", threshold, default)
         return out

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from bankruptcy.artifacts import Chart
+
 
 class NullTracker:
     """Tracker that records nothing (``logger=none``); the interface every tracker follows."""
@@ -40,6 +42,9 @@ class NullTracker:
 
     def log_table(self, key: str, frame: pd.DataFrame) -> None:
         """Attach a table."""
+
+    def log_chart(self, key: str, chart: Chart) -> None:
+        """Attach a native chart: its table, drawn by a W&B preset."""
 
     def log_file(self, path: Path) -> None:
         """Save a file with the run."""

@@ -23,11 +23,15 @@ def default_mode() -> str:
     """
     if os.environ.get("WANDB_MODE"):
         return os.environ["WANDB_MODE"]
+    return "online" if has_api_key() else "offline"
+
+
+def has_api_key() -> bool:
+    """Whether a W&B API key is configured (``$WANDB_API_KEY`` or ``wandb login``'s netrc)."""
     netrc = Path.home() / ".netrc"
-    has_key = bool(os.environ.get("WANDB_API_KEY")) or (
+    return bool(os.environ.get("WANDB_API_KEY")) or (
         netrc.is_file() and "api.wandb.ai" in netrc.read_text(errors="ignore")
     )
-    return "online" if has_key else "offline"
 
 
 class WandbTracker(NullTracker):
@@ -100,6 +104,13 @@ class WandbTracker(NullTracker):
         import wandb
 
         self.run.log({key: wandb.Table(dataframe=frame.reset_index(drop=True))})
+
+    def log_chart(self, key, chart):
+        import wandb
+
+        table = wandb.Table(dataframe=chart.table.reset_index(drop=True))
+        # logs the table as `<key>_table` and the panel under the run config's _wandb.visualize
+        self.run.log({key: wandb.plot_table(chart.preset, table, chart.fields, chart.strings)})
 
     def log_file(self, path):
         # Copy into the run's folder first: saving an outside file makes W&B symlink it and warn.

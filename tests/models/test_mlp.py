@@ -27,8 +27,8 @@ from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bankruptcy.builder import build_pipeline
-from bankruptcy.deploy import trusted
 from bankruptcy.data.polish import load_polish
+from bankruptcy.deploy import trusted
 from bankruptcy.models.mlp import ACTIVATIONS, OPTIMIZER_NAMES, MLPClassifier
 
 # Small and fast, but able to fit sklearn's check datasets (accuracy > 0.83 on blobs).
