@@ -124,7 +124,7 @@ class VotingEnsemble(_Ensemble):
     """Soft voting: the (weighted) mean of the base models' bankruptcy probabilities.
 
     Built on `sklearn.ensemble.VotingClassifier`; every base model needs ``predict_proba``
-    (wrap one without it, e.g. ``svm``, in the stacking ensemble instead).
+    (``svm`` has none: stack it with `StackingEnsemble`, which reads its decision function).
 
     Parameters
     ----------
