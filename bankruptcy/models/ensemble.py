@@ -1,0 +1,164 @@
+"""Ensembles of the project's own model options: out-of-fold stacking and score averaging.
+
+The base models are named by their ``conf/model/<name>.yaml`` option (``model.base``); their
+definitions arrive, unbuilt, in ``candidates`` (the ensemble's YAML pulls every candidate
+option in through its defaults list, so ``model.candidates.<name>.<key>=...`` overrides a base
+model's setting and the job's resolved config records it). Only the chosen ones are built, in
+``fit``. The ensemble is the pipeline's last step: everything it fits, including the stacking's
+internal cross-validation, sees only the rows the pipeline is fitted on.
+"""
+
+from __future__ import annotations
+
+from hydra.utils import instantiate
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import StackingClassifier, VotingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from bankruptcy.errors import UserError
+
+
+def build_base_models(base, candidates) -> list[tuple[str, object]]:
+    """``(name, unfitted estimator)`` for every name in `base`, built from its candidate config.
+
+    Raises
+    ------
+    UserError
+        When `base` is empty, repeats a name or names a model that is not a candidate.
+    """
+    valid = ", ".join(sorted(candidates))
+    if not base:
+        raise UserError(f"model.base is empty; name two or more of: {valid}")
+    for name in base:
+        if name not in candidates:
+            raise UserError(f"model.base: unknown model {name!r}; valid base models: {valid}")
+    if len(set(base)) < len(base):
+        raise UserError(f"model.base={list(base)} names a model twice")
+    return [(name, instantiate(candidates[name], _convert_="all")) for name in base]
+
+
+class _Ensemble(ClassifierMixin, BaseEstimator):
+    """Delegates prediction to the fitted scikit-learn ensemble in ``ensemble_``."""
+
+    def _make(self, estimators):
+        raise NotImplementedError
+
+    def fit(self, X, y):
+        """Build the base models named in ``base`` and fit the ensemble on (`X`, `y`)."""
+        self.ensemble_ = self._make(build_base_models(self.base, self.candidates)).fit(X, y)
+        self.classes_ = self.ensemble_.classes_
+        self.n_features_in_ = self.ensemble_.n_features_in_
+        return self
+
+    def predict_proba(self, X):
+        """Class probabilities, columns ordered as ``classes_``."""
+        check_is_fitted(self)
+        return self.ensemble_.predict_proba(X)
+
+    def predict(self, X):
+        """Most probable class of each row."""
+        check_is_fitted(self)
+        return self.ensemble_.predict(X)
+
+    @property
+    def named_estimators_(self):
+        """The fitted base models by name."""
+        check_is_fitted(self)
+        return self.ensemble_.named_estimators_
+
+
+class StackingEnsemble(_Ensemble):
+    """Out-of-fold stacking: a logistic regression on the base models' bankruptcy scores.
+
+    Each base model is cross-validated on the rows given to ``fit`` (stratified, shuffled
+    `cv` folds); the meta-learner is trained on those out-of-fold scores only, then every base
+    model is refitted on all the rows. Built on `sklearn.ensemble.StackingClassifier`.
+
+    Parameters
+    ----------
+    base : list of str
+        Names of the base models (keys of `candidates`).
+    candidates : dict of str to dict
+        Model option name -> its unbuilt ``_target_`` config (from ``conf/model/<name>.yaml``).
+    cv : int
+        Folds of the internal cross-validation that produces the meta-learner's inputs.
+    C : float
+        Inverse L2 strength of the logistic-regression meta-learner.
+    n_jobs : int
+        Base models fitted in parallel (processes); 1 keeps a job on one core.
+    random_state : int or None
+        Seed of the internal fold shuffle (the base models take theirs from their configs).
+
+    Attributes
+    ----------
+    ensemble_ : sklearn.ensemble.StackingClassifier
+        The fitted stack.
+    """
+
+    def __init__(self, base=(), candidates=None, cv=5, C=1.0, n_jobs=1, random_state=None):
+        self.base = base
+        self.candidates = candidates
+        self.cv = cv
+        self.C = C
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _make(self, estimators):
+        folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
+        return StackingClassifier(
+            estimators,
+            final_estimator=LogisticRegression(C=self.C),
+            cv=folds,
+            n_jobs=self.n_jobs,
+        )
+
+    def decision_function(self, X):
+        """Log-odds of bankruptcy from the meta-learner."""
+        check_is_fitted(self)
+        return self.ensemble_.decision_function(X)
+
+
+class VotingEnsemble(_Ensemble):
+    """Soft voting: the (weighted) mean of the base models' bankruptcy probabilities.
+
+    Built on `sklearn.ensemble.VotingClassifier`; every base model needs ``predict_proba``
+    (``svm`` has none: stack it with `StackingEnsemble`, which reads its decision function).
+
+    Parameters
+    ----------
+    base : list of str
+        Names of the base models (keys of `candidates`).
+    candidates : dict of str to dict
+        Model option name -> its unbuilt ``_target_`` config (from ``conf/model/<name>.yaml``).
+    weights : list of float or None
+        Weight of each base model, in the order of `base`; None = equal weights.
+    n_jobs : int
+        Base models fitted in parallel (processes); 1 keeps a job on one core.
+
+    Attributes
+    ----------
+    ensemble_ : sklearn.ensemble.VotingClassifier
+        The fitted ensemble.
+    """
+
+    def __init__(self, base=(), candidates=None, weights=None, n_jobs=1):
+        self.base = base
+        self.candidates = candidates
+        self.weights = weights
+        self.n_jobs = n_jobs
+
+    def _make(self, estimators):
+        if self.weights is not None and len(self.weights) != len(estimators):
+            raise UserError(
+                f"model.weights has {len(self.weights)} values for {len(estimators)} base "
+                f"models {[name for name, _ in estimators]}; give one weight per base model"
+            )
+        for name, estimator in estimators:
+            if not hasattr(estimator, "predict_proba"):
+                raise UserError(
+                    f"model.base: {name} gives no probabilities, which soft voting averages; "
+                    "use model=stacking for it"
+                )
+        return VotingClassifier(estimators, voting="soft", weights=self.weights, n_jobs=self.n_jobs)
