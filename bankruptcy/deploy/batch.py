@@ -99,7 +99,7 @@ def score_file(
     chunk_rows : int
         Rows read, scored and written at once.
     progress : bool
-        Show a progress bar (rows).
+        Show a progress bar (rows) when writing to a terminal.
 
     Raises
     ------
@@ -121,7 +121,10 @@ def score_file(
     done = 0
     try:
         with tqdm(
-            total=count_rows(source), unit="rows", disable=not progress, desc="scoring"
+            total=count_rows(source),
+            unit="rows",
+            disable=None if progress else True,
+            desc="scoring",
         ) as bar:
             for chunk in read_chunks(source, chunk_rows):
                 checked = package.contract.check(chunk, extra="passthrough")

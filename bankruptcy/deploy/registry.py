@@ -14,6 +14,7 @@ refused). Aliases (``champion``, ``challenger``) name the versions in use.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -42,6 +43,8 @@ def _client():
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import mlflow
 
+    # MLflow's INFO lines (creating tables, registering) would break the one-line outputs
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
     uri = registry_uri()
     if uri.startswith("sqlite:///"):
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,8 @@ from bankruptcy.errors import UserError
 TRUSTED = [
     # this project's estimators
     "bankruptcy.models.altman.AltmanZ",
+    "bankruptcy.models.ensemble.StackingEnsemble",
+    "bankruptcy.models.ensemble.VotingEnsemble",
     "bankruptcy.models.mlp.MLPClassifier",
     "bankruptcy.pipeline.samplers.CappedNeighbors",
     "bankruptcy.preprocess.clean.Cleaner",
@@ -36,6 +38,13 @@ TRUSTED = [
     "bankruptcy.preprocess.select.RFE",
     "bankruptcy.preprocess.select.SelectFromModel",
     "bankruptcy.preprocess.transform.QuantileTransformer",
+    "bankruptcy.preprocess.transform.signed_log",  # the function preprocess/transform applies
+    # boosted-tree libraries (skops stores their boosters in the libraries' own text formats)
+    "catboost.core.CatBoostClassifier",
+    "lightgbm.basic.Booster",
+    "lightgbm.sklearn.LGBMClassifier",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
     # imbalanced-learn
     "imblearn.base.FunctionSampler",
     "imblearn.combine._smote_enn.SMOTEENN",
@@ -49,8 +58,11 @@ TRUSTED = [
     "EditedNearestNeighbours",
     "imblearn.under_sampling._prototype_selection._random_under_sampler.RandomUnderSampler",
     "imblearn.under_sampling._prototype_selection._tomek_links.TomekLinks",
-    # scikit-learn internals and NumPy types skops does not trust by default
+    # scikit-learn internals, NumPy and standard types skops does not trust by default
+    "collections.OrderedDict",  # LightGBM's parameters
     "numpy.dtype",  # structured dtype of HistGradientBoosting's tree nodes
+    "sklearn.model_selection._split.StratifiedKFold",  # the stacking ensemble's inner CV
+    "sklearn.utils._bunch.Bunch",  # ensembles' named estimators
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

@@ -11,7 +11,7 @@ from bankruptcy.builder import build_experiment, build_pipeline
 from bankruptcy.errors import UserError
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.models.altman import AltmanZ
-from tests.preprocess.conftest import concepts_of
+from tests.conftest import concepts_of
 
 
 def polish_frame(data_dir):

@@ -9,7 +9,7 @@ import pytest
 from bankruptcy.preprocess.clean import Cleaner
 from bankruptcy.preprocess.concepts import VOCABULARY
 from bankruptcy.preprocess.features import ConceptFeatures
-from tests.preprocess.conftest import concepts_of
+from tests.conftest import concepts_of
 
 
 def test_polish_gets_the_book_equity_z_prime_score_from_its_columns(polish1):
