@@ -6,6 +6,8 @@ any statistic is computed, so every entry point gives the same messages.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 
@@ -108,7 +110,7 @@ def as_labels(values, what: str, n_rows: int) -> np.ndarray:
     numeric = pd.to_numeric(known, errors="coerce")
     bad = known[~numeric.isin([0, 1])].unique().tolist()
     if bad:
-        shown = sorted(map(str, bad))[:10]
+        shown = sorted({f"{v:g}" if isinstance(v, Real) else str(v) for v in bad})[:10]
         raise UserError(
             f"{what} hold values other than 0/1: {shown}; encode 1 = bankrupt, 0 = operating "
             "(leave unknown labels empty)"
