@@ -1,12 +1,22 @@
 """Monitoring a deployed model: drift, data quality, performance before and after labels.
 
-Hydra-free functions on pandas/NumPy inputs; the command-line tools pass the model
-package's reference statistics and a window of production rows as plain arguments.
+Hydra-free functions on pandas/NumPy inputs. The command-line tools pass the model
+package's reference statistics and a window of production rows as plain arguments:
 
-- `monitor` -> the JSON-ready report; `write_html` -> the same as a self-contained page.
+- `monitor` -> the JSON-ready report (`to_json` for strict JSON text);
+  `write_html` -> the same report as a self-contained page with figures.
 - `promotion_gate` -> the champion/challenger decision record.
 - The parts, for callers that need one: `feature_drift`, `domain_classifier_drift`,
   `score_drift`, `data_quality`, `estimate_performance`, `realized_performance`.
+
+What a model package must hold for `monitor` (nothing is re-derived from training data):
+
+- ``reference``: up to 5,000 training rows, the model's raw input columns with their
+  training dtypes (NaN and infinities as they came);
+- the test rows' scores (``p_bankrupt`` when the model has probabilities, else ``score``)
+  and their ``y_true``: ``reference_scores`` and ``reference_labels``;
+- the decision ``threshold``, whether the scores are ``calibrated`` probabilities, and
+  their kind (``"proba"`` or ``"decision"``).
 """
 
 from bankruptcy.monitoring.drift import feature_drift

@@ -20,10 +20,10 @@ def window(package):
     return package.unseen.iloc[:WINDOW].copy()
 
 
-def test_rows_from_the_training_distribution_raise_no_drift(package):
-    current = window(package)
+def monitor_window(package, current):
+    """The report on `current`; the package's test rows are the 527 unseen rows after it."""
     test_rows = package.unseen.iloc[WINDOW:]
-    report = monitor(
+    return monitor(
         package.reference,
         current,
         package.scores(test_rows),
@@ -31,6 +31,10 @@ def test_rows_from_the_training_distribution_raise_no_drift(package):
         package.threshold,
         calibrated=True,
     )
+
+
+def test_rows_from_the_training_distribution_raise_no_drift(package):
+    report = monitor_window(package, window(package))
     assert report["drift"]["dataset"] is False
     assert report["drift"]["columns"] == []
     assert report["drift"]["multivariate"]["drift"] is False
@@ -41,14 +45,7 @@ def test_eight_shifted_ratios_are_found(package):
     current = window(package)
     for name in SHIFTED:
         current[name] += 0.5 * robust_sd(package.reference[name])
-    report = monitor(
-        package.reference,
-        current,
-        package.scores(package.unseen.iloc[WINDOW:]),
-        package.scores(current),
-        package.threshold,
-        calibrated=True,
-    )
+    report = monitor_window(package, current)
     assert report["drift"]["dataset"] is True
     assert set(SHIFTED) <= set(report["drift"]["columns"])
     for name in SHIFTED:
@@ -60,14 +57,7 @@ def test_a_correlation_change_is_caught_by_the_multivariate_test_only(package):
     exactly its values, only their pairing with the other ratios changes."""
     current = window(package)
     current["Attr1"] = np.random.default_rng(1).permutation(current["Attr1"].to_numpy())
-    report = monitor(
-        package.reference,
-        current,
-        package.scores(package.unseen.iloc[WINDOW:]),
-        package.scores(current),
-        package.threshold,
-        calibrated=True,
-    )
+    report = monitor_window(package, current)
     assert report["drift"]["columns"] == []
     assert report["drift"]["multivariate"]["drift"] is True
     assert report["drift"]["multivariate"]["roc_auc"] > 0.6
