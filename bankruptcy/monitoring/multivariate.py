@@ -6,16 +6,19 @@ A domain classifier does: label reference rows 0 and current rows 1, fit a
 gradient-boosting model on half of the rows and score the other half. Without drift
 the held-out scores of both groups come from one distribution, so their ROC-AUC is
 0.5 up to noise, and the one-sided Mann-Whitney U test of the held-out scores (whose
-U / (n m) *is* that AUC) gives an exact-size p-value: the model never saw the rows it
-scores. Cross-validated scores pooled over folds would reuse every row but come from
-different models, which breaks that argument; one split keeps the test honest at the
-price of some power.
+U / (n m) *is* that AUC) is valid as it stands: the model never saw the rows it scores,
+so under no drift their scores are exchangeable between the groups (the p-value uses the
+normal approximation with SciPy's tie correction). Cross-validated scores pooled over
+folds would reuse every row but come from different models, which breaks that argument
+(a first try flagged 4 of 40 no-shift windows at alpha 0.05); one split keeps the test
+honest at the price of some power.
 
 Cheap by design: at most `REFERENCE_PER_CURRENT` reference rows per current row, 20
-boosting iterations on 32 bins, one thread: a fit on 3,500 rows x 64 columns takes about a
-third of the time of 30 iterations on the default 255 bins, and still catches one shuffled
-Polish ratio in 200-row windows. Gradient boosting is unaffected by monotone
-transformations, so heavy tails, missing values and infinities need no preprocessing.
+boosting iterations on 32 bins, one thread: a fit on 3,500 rows x 64 columns takes 0.08 s
+against 0.21 s for 30 iterations on the default 255 bins (measured on this 2-core
+machine), and still catches one shuffled Polish ratio in 200-row windows. Gradient
+boosting is unaffected by monotone transformations, so heavy tails, missing values and
+infinities need no preprocessing.
 """
 
 from __future__ import annotations

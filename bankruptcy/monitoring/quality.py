@@ -43,7 +43,8 @@ def missingness_pvalues(
     Given a column's total missing count, its count in the current window is
     hypergeometric under equal shares; the p-value is twice the smaller tail (at most 1).
     One vectorised call serves all columns: ``scipy.stats.fisher_exact``, whose two-sided
-    p-value sums the less likely tables instead, costs ~2 ms a column.
+    p-value sums the less likely tables instead, cost ~2 ms a column (0.11 s for 64
+    columns, measured on the busy 2-core machine).
     """
     null = stats.hypergeom(n_reference + n_current, missing_reference + missing_current, n_current)
     tails = np.minimum(null.cdf(missing_current), null.sf(missing_current - 1))
