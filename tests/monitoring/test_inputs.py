@@ -67,10 +67,11 @@ def test_text_in_a_numeric_column_is_refused(frames):
         run(reference, current, ref_scores, cur_scores)
 
 
-def test_too_few_rows_say_how_many_are_needed(frames):
+@pytest.mark.parametrize("rows", [0, 20])  # an empty log window, a short one
+def test_too_few_rows_say_how_many_are_needed(frames, rows):
     reference, current, ref_scores, cur_scores = frames
-    with pytest.raises(UserError, match=f"has 20 row.*at least {MIN_ROWS}"):
-        run(reference, current.iloc[:20], ref_scores, cur_scores[:20])
+    with pytest.raises(UserError, match=f"has {rows} row.*at least {MIN_ROWS}"):
+        run(reference, current.iloc[:rows], ref_scores, cur_scores[:rows])
 
 
 def test_one_score_per_current_row(frames):
