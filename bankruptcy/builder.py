@@ -31,18 +31,21 @@ class Experiment:
     tracker: object
 
 
-def build_experiment(cfg: DictConfig) -> Experiment:
+def build_experiment(cfg: DictConfig, dataset: Dataset | None = None) -> Experiment:
     """Build every part `cfg` describes; the data is read last, once the options passed.
 
     Parameters
     ----------
     cfg : DictConfig
         A composed ``conf/config.yaml``.
+    dataset : Dataset, optional
+        Data to use instead of loading ``cfg.dataset`` (retraining on new rows).
     """
     pipeline = build_pipeline(cfg)
     analyses = build_analyses(cfg)
     tracker = instantiate(cfg.logger)
-    dataset = instantiate(cfg.dataset, _convert_="all")
+    if dataset is None:
+        dataset = instantiate(cfg.dataset, _convert_="all")
     split = instantiate(cfg.protocol).split(dataset)
     return Experiment(dataset, split, pipeline, analyses, tracker)
 

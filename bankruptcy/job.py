@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 from threadpoolctl import threadpool_limits
 
 from bankruptcy.builder import build_experiment
+from bankruptcy.data.dataset import Dataset
 from bankruptcy.deploy.package import build_package
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.outputs import JobOutputs
@@ -39,21 +40,33 @@ class JobInfo:
     choices: dict[str, str] = field(default_factory=dict)
 
 
-def run_job(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
+def run_job(cfg: DictConfig, info: JobInfo, dataset: Dataset | None = None) -> dict[str, float]:
     """Run the experiment `cfg` describes; write outputs under ``info.output_dir``.
 
-    Returns the flat metrics dict also written to ``metrics.json``.
+    Parameters
+    ----------
+    cfg : DictConfig
+        The composed experiment.
+    info : JobInfo
+        Where to write and how to name the tracking run.
+    dataset : Dataset, optional
+        Data to use instead of ``cfg.dataset`` (a retrain on new rows).
+
+    Returns
+    -------
+    dict
+        The flat metrics also written to ``metrics.json``.
     """
     # Components get `random_state` from config; the global seeds cover third-party code
     # that still draws from the legacy global generators.
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)  # noqa: NPY002
     with threadpool_limits(limits=thread_share(cfg.threads, info.workers)):
-        return _run(cfg, info)
+        return _run(cfg, info, dataset)
 
 
-def _run(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
-    exp = build_experiment(cfg)
+def _run(cfg: DictConfig, info: JobInfo, dataset: Dataset | None) -> dict[str, float]:
+    exp = build_experiment(cfg, dataset)
     log.info("%s", exp.dataset.summary())
     config = OmegaConf.to_container(cfg, resolve=True)
     with exp.tracker.start(
@@ -72,7 +85,9 @@ def _run(cfg: DictConfig, info: JobInfo) -> dict[str, float]:
         log.info("analyses took %.1f s", analysis_seconds)
         metrics = {**result.metrics, **found.metrics, "analysis_seconds": analysis_seconds}
         outputs.result(result, metrics, model_input_features(result.pipeline, result.X_train))
-        outputs.package(*build_package(result, metrics, config, found.tables, cfg.seed))
+        tracking = {"name": info.name, "group": info.group, "project": cfg.logger.get("project")}
+        package = build_package(result, metrics, config, found.tables, cfg.seed, tracking)
+        outputs.package(*package)
     return metrics
 
 

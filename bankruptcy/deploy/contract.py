@@ -65,6 +65,8 @@ class Checked:
         Per row: what is unusual about it (empty lists for ordinary rows).
     ignored : list of str
         Columns dropped under the ``ignore`` policy.
+    rejected : int
+        Rows dropped for text in a number column (only when the check drops bad rows).
     """
 
     X: pd.DataFrame | None
@@ -72,6 +74,7 @@ class Checked:
     problems: list[Problem]
     warnings: list[list[str]]
     ignored: list[str] = field(default_factory=list)
+    rejected: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ class InputContract:
         """Inverse of `to_dict`."""
         return cls([Feature(**f) for f in data["features"]], data["label"])
 
-    def check(self, frame: pd.DataFrame, extra: str = "passthrough") -> Checked:
+    def check(
+        self, frame: pd.DataFrame, extra: str = "passthrough", drop_bad_rows: bool = False
+    ) -> Checked:
         """Check a batch of rows against the contract.
 
         Parameters
@@ -133,6 +138,9 @@ class InputContract:
         extra : {"passthrough", "reject", "ignore"}
             Columns the contract does not name: kept aside for the output (identifiers),
             refused as a problem, or dropped and listed.
+        drop_bad_rows : bool
+            Drop rows holding text where a number belongs (counted in ``rejected``)
+            instead of refusing the batch: what monitoring a window of production rows wants.
         """
         if extra not in EXTRA_POLICIES:
             raise ValueError(f"extra must be one of {EXTRA_POLICIES}, got {extra!r}")
@@ -162,14 +170,18 @@ class InputContract:
                 )
             )
         present = [n for n in names if n in frame.columns]
-        X, bad = _numeric(frame[present])
-        problems += bad
+        X, bad, bad_rows = _numeric(frame[present])
         passthrough = frame[others] if extra == "passthrough" else frame.iloc[:, :0]
         ignored = others if extra == "ignore" else []
+        rejected = 0
+        if drop_bad_rows and bad:
+            X, passthrough, rejected = X[~bad_rows], passthrough[~bad_rows], int(bad_rows.sum())
+        else:
+            problems += bad
         if problems:
             return Checked(None, passthrough, problems, [[] for _ in range(len(frame))], ignored)
         X = X[names]
-        return Checked(X, passthrough, [], self.warnings(X), ignored)
+        return Checked(X, passthrough, [], self.warnings(X), ignored, rejected)
 
     def warnings(self, X: pd.DataFrame) -> list[list[str]]:
         """Per row of contract-ordered `X`: values missing/infinite or outside training range."""
@@ -193,11 +205,12 @@ class InputContract:
         return rows
 
 
-def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """`frame` as float64; a problem per column holding text that is not a number."""
+def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem], np.ndarray]:
+    """`frame` as float64; a problem per column holding text that is not a number; bad rows."""
+    bad_rows = np.zeros(len(frame), dtype=bool)
     if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
            for t in frame.dtypes):  # fmt: skip
-        return frame.astype(float), []
+        return frame.astype(float), [], bad_rows
     out, problems = {}, []
     for name in frame.columns:
         column = frame[name]
@@ -205,6 +218,7 @@ def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
         # text spellings of infinity parse as floats ("inf"); booleans are not numbers
         wrong = (numbers.isna() & column.notna()) | column.map(lambda v: isinstance(v, bool))
         if wrong.any():
+            bad_rows |= wrong.to_numpy()
             rows = np.flatnonzero(wrong.to_numpy())
             problems.append(
                 Problem(
@@ -217,7 +231,7 @@ def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
                 )
             )
         out[name] = numbers.astype(float)
-    return pd.DataFrame(out, index=frame.index), problems
+    return pd.DataFrame(out, index=frame.index), problems, bad_rows
 
 
 def _listed(names: list[str], most: int = 10) -> str:

@@ -19,7 +19,6 @@ Nothing is re-derived from the training data at serving time.
 from __future__ import annotations
 
 import json
-import math
 import platform
 import subprocess
 import time
@@ -36,6 +35,7 @@ from bankruptcy.deploy.contract import Checked, InputContract, Problem
 from bankruptcy.errors import UserError
 from bankruptcy.evaluation.analysis import model_name
 from bankruptcy.evaluation.metrics import ScoreKind, positive_scores
+from bankruptcy.jsonable import json_ready
 
 FORMAT = 1
 MODEL_FILE = "model.skops"
@@ -160,7 +160,7 @@ class ModelPackage:
         directory.mkdir(parents=True, exist_ok=True)
         self.manifest["model"]["sha256"] = trusted.dump(self.pipeline, directory / MODEL_FILE)
         self.manifest["contract"] = self.contract.to_dict()
-        (directory / MANIFEST).write_text(json.dumps(json_safe(self.manifest), indent=1) + "\n")
+        (directory / MANIFEST).write_text(json.dumps(json_ready(self.manifest), indent=1) + "\n")
         (directory / CARD).write_text(render_card(self.manifest))
         reference_features.to_parquet(directory / REFERENCE_FEATURES, index=False)
         reference_scores.to_parquet(directory / REFERENCE_SCORES, index=False)
@@ -196,7 +196,9 @@ class ModelPackage:
         return cls(pipeline, InputContract.from_dict(manifest["contract"]), manifest, directory)
 
 
-def build_package(result, metrics: dict, config: dict, tables: dict, seed: int) -> tuple:
+def build_package(
+    result, metrics: dict, config: dict, tables: dict, seed: int, tracking: dict | None = None
+) -> tuple:
     """The package of a finished job, with its reference data.
 
     Parameters
@@ -211,6 +213,8 @@ def build_package(result, metrics: dict, config: dict, tables: dict, seed: int) 
         The analyses' tables (``shap_importance`` gives the card's top risk factors).
     seed : int
         Seed of the reference sample.
+    tracking : dict, optional
+        The job's tracking run: ``name``, ``group``, ``project`` (monitor runs join the group).
 
     Returns
     -------
@@ -249,6 +253,7 @@ def build_package(result, metrics: dict, config: dict, tables: dict, seed: int) 
         "risk_factors": _risk_factors(tables.get("shap_importance")),
         "versions": _versions(),
         "git": _git(),
+        "tracking": tracking or {},
         "config": config,
     }
     package = ModelPackage(result.pipeline, contract, manifest)
@@ -285,19 +290,6 @@ def is_calibrated(pipeline) -> bool:
         isinstance(sampler, FunctionSampler) and sampler.func is None
     )
     return isinstance(pipeline[-1], CalibratedClassifierCV) and untouched
-
-
-def json_safe(value):
-    """`value` with NaN/inf floats as None and NumPy scalars as Python ones (valid JSON)."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _elevated_from(result, base_rate: float, threshold: float) -> float:

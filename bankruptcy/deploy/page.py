@@ -15,7 +15,8 @@ from importlib import resources
 
 import orjson
 
-from bankruptcy.deploy.package import ModelPackage, json_safe
+from bankruptcy.deploy.package import ModelPackage
+from bankruptcy.jsonable import json_ready
 
 
 def render_page(package: ModelPackage) -> str:
@@ -37,7 +38,7 @@ def render_page(package: ModelPackage) -> str:
             k: manifest["metrics"].get(k) for k in ("cv/roc_auc", "test/roc_auc", "test/pr_auc")
         },
     }
-    data = orjson.dumps(json_safe(model)).decode().replace("</", "<\\/")
+    data = orjson.dumps(json_ready(model)).decode().replace("</", "<\\/")
     title = html.escape(f"Bankruptcy risk: {model['estimator']} on {model['dataset']}")
     template = resources.files("bankruptcy.deploy").joinpath("static/page.html").read_text()
     return template.replace("__TITLE__", title).replace("__MODEL__", data)

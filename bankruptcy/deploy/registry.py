@@ -21,8 +21,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bankruptcy.deploy.package import MODEL_FILE, ModelPackage, PackageError, json_safe
+from bankruptcy.deploy.package import MODEL_FILE, ModelPackage, PackageError
 from bankruptcy.deploy.trusted import TRUSTED
+from bankruptcy.jsonable import json_ready
 
 REGISTRY_VARIABLE = "BANKRUPTCY_REGISTRY"
 DEFAULT_REGISTRY = Path("registry") / "mlflow.db"
@@ -89,7 +90,7 @@ def register(package_dir: str | Path, name: str, alias: str | None = None) -> Re
         "git_commit": str(manifest["git"].get("commit")),
         "job_dir": str(Path(package_dir).resolve().parent),
     }
-    metrics = {k: v for k, v in json_safe(manifest["metrics"]).items() if _is_number(v)}
+    metrics = {k: v for k, v in json_ready(manifest["metrics"]).items() if _is_number(v)}
     tags.update({k: f"{metrics[k]:.6g}" for k in TAGGED_METRICS if k in metrics})
     with tempfile.TemporaryDirectory() as scratch:
         folder = _mlflow_model(package, Path(scratch))
@@ -111,6 +112,18 @@ def set_alias(name: str, version: int, alias: str) -> Registered:
     _version(client, name, str(version))
     client.set_registered_model_alias(name, alias, str(version))
     return _registered(client, name, int(version))
+
+
+def attach_decision(name: str, versions: list[int], record: dict) -> None:
+    """Tag each of `versions` with a promotion decision (the gate's record, compact JSON)."""
+    import orjson
+
+    _, client = _client()
+    keep = ("promoted", "reason", "test", "p_value", "margin", "decided", "champion_version",
+            "challenger_version", "rows")  # fmt: skip
+    text = orjson.dumps(json_ready({k: record.get(k) for k in keep})).decode()
+    for version in versions:
+        client.set_model_version_tag(name, str(version), "promotion_decision", text)
 
 
 def list_versions(name: str | None = None) -> list[Registered]:

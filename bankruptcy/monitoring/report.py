@@ -20,14 +20,13 @@ gets the rest (a union bound over the two families).
 from __future__ import annotations
 
 import json
-import math
-from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 
 from bankruptcy.errors import UserError
 from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.jsonable import json_ready
 from bankruptcy.monitoring.drift import column_kinds, feature_drift
 from bankruptcy.monitoring.estimate import estimate_performance
 from bankruptcy.monitoring.inputs import (
@@ -211,23 +210,6 @@ def _rule(univariate_alpha: float, multivariate_alpha: float | None) -> str:
     if multivariate_alpha is not None:
         rule += f" or the domain classifier's p-value < {multivariate_alpha:.3g}"
     return rule + f" (false-alarm rate <= {univariate_alpha + (multivariate_alpha or 0):.3g})"
-
-
-def json_ready(value):
-    """`value` with NumPy/pandas scalars as Python ones and NaN/infinities as ``None``."""
-    if isinstance(value, dict):
-        return {str(key): json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [json_ready(item) for item in value]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, Integral):
-        return int(value)
-    if isinstance(value, Real):
-        return float(value) if math.isfinite(value) else None
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    return value
 
 
 def to_json(report: dict) -> str:

@@ -11,6 +11,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from bankruptcy.evaluation.bootstrap import BATCH_METRICS, Bootstrap
+from bankruptcy.jsonable import json_ready
 from bankruptcy.monitoring import estimate_performance, monitor, to_json, write_html
 from bankruptcy.monitoring.drift import categorical_column, column_kinds
 from bankruptcy.monitoring.estimate import NOT_CALIBRATED
@@ -24,7 +25,6 @@ from bankruptcy.monitoring.measures import (
     wasserstein_effect,
 )
 from bankruptcy.monitoring.quality import missingness_pvalues, out_of_range
-from bankruptcy.monitoring.report import json_ready
 
 
 def heavy(n: int, seed: int, shift: float = 0.0) -> np.ndarray:
