@@ -1,0 +1,251 @@
+"""Benchmark: the scoring service and batch scoring, measured in one run on this machine.
+
+For a gradient-boosting and a logistic package on Polish year 1 (trained here, or given):
+
+1. REST latency, one client, single rows (p50, p99), and 16 concurrent clients (p99), with
+   ``wrk`` (Debian package ``wrk``) on 127.0.0.1: goals p50 <= 5 ms, p99 <= 15 ms; p99 <= 50 ms.
+2. REST throughput against ``mlflow models serve`` on the same registered model, single rows
+   and 1,000-row batches (each server one worker): goal >= 2x.
+3. The cost of the prediction log: throughput with and without it: goal <= 10 %.
+4. ``python -m bankruptcy.predict`` end to end, Parquet in -> Parquet out, 1 million rows,
+   against the bare in-memory ``predict_proba`` of the same pipeline: goals >= 200k rows/s
+   (logistic), >= 100k rows/s (gradient boosting), >= 0.7x the bare rate; and its peak memory
+   for 5 million rows: goal < 1 GiB.
+
+    BANKRUPTCY_DATA_DIR=../shared/data python scripts/bench_serving.py [--seconds 10]
+
+Load stays on 127.0.0.1, bounded in time. Run it alone on a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = {"gradient_boosting": [], "logistic": []}
+JOB = ["dataset=polish", "dataset.year=1", "interpret=none", "plots=none", "bootstrap=none",
+       "logger=none"]  # fmt: skip
+WRK_SCRIPT = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = io.open("{body}"):read()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def train(model: str, out: Path, env: dict) -> Path:
+    """A job on Polish year 1; returns its dir."""
+    command = [sys.executable, "-m", "bankruptcy.run", f"model={model}", *JOB,
+               f"hydra.run.dir={out}"]  # fmt: skip
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+    return out
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 300) -> None:
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"server at {url} did not start") from None
+            time.sleep(0.3)
+
+
+def start_ours(model: str, env: dict, log_dir: Path | None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [sys.executable, "-m", "bankruptcy.serve", model, "--port", str(port),
+               "--reload-seconds", "0"]  # fmt: skip
+    command += ["--log-dir", str(log_dir)] if log_dir else ["--no-log"]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(f"{url}/health", process)
+    return process, f"{url}/v1/predict"
+
+
+def start_mlflow(model: str, env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**env, "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "true"}
+    command = [sys.executable, "-m", "mlflow", "models", "serve", "-m", model, "--port",
+               str(port), "--env-manager", "local", "--workers", "1"]  # fmt: skip
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(f"{url}/ping", process)
+    return process, f"{url}/invocations"
+
+
+def wrk(url: str, body: str, seconds: int, connections: int, workdir: Path) -> dict:
+    """Requests per second and latency percentiles (ms) from wrk."""
+    (workdir / "body.json").write_text(body)
+    script = workdir / "post.lua"
+    script.write_text(WRK_SCRIPT.format(body=workdir / "body.json"))
+    threads = min(2, connections)
+    done = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+         str(script), url],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    out = done.stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors from {url}:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    pct = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
+    return {"rps": rate, "p50": pct["50"], "p99": pct["99"]}
+
+
+def _ms(text: str) -> float:
+    value, unit = float(re.match(r"[\d.]+", text).group()), re.search(r"[a-z]+", text).group()
+    return value * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
+
+
+def bodies(rows: pd.DataFrame) -> dict[str, str]:
+    """Our single-row and 1,000-row bodies and MLflow's, for the same rows."""
+    one = rows.head(1)
+    batch = rows.head(1000)
+
+    def records(frame):
+        return [
+            {k: None if pd.isna(v) else float(v) for k, v in r.items()} for _, r in frame.iterrows()
+        ]
+
+    def split(frame):
+        clean = frame.astype(object).where(frame.notna(), None)
+        return {"columns": list(frame.columns), "data": clean.to_numpy().tolist()}
+
+    columns = {c: [None if pd.isna(v) else float(v) for v in batch[c]] for c in batch}
+    return {
+        "ours_one": json.dumps({"rows": records(one)}),
+        "ours_batch": json.dumps({"columns": columns}),
+        "mlflow_one": json.dumps({"dataframe_split": split(one)}),
+        "mlflow_batch": json.dumps({"dataframe_split": split(batch)}),
+    }
+
+
+def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path) -> None:
+    body = bodies(rows)
+    ours, url = start_ours(model, env, work / "log")
+    try:
+        single = wrk(url, body["ours_one"], seconds, 1, work)
+        crowd = wrk(url, body["ours_one"], seconds, 16, work)
+        batch = wrk(url, body["ours_batch"], seconds, 2, work)
+    finally:
+        ours.terminate()
+        ours.wait()
+    quiet, url = start_ours(model, env, None)
+    try:
+        single_nolog = wrk(url, body["ours_one"], seconds, 1, work)
+        batch_nolog = wrk(url, body["ours_batch"], seconds, 2, work)
+    finally:
+        quiet.terminate()
+        quiet.wait()
+    theirs, url = start_mlflow(model, env)
+    try:
+        mlflow_single = wrk(url, body["mlflow_one"], seconds, 1, work)
+        mlflow_batch = wrk(url, body["mlflow_batch"], seconds, 2, work)
+    finally:
+        theirs.terminate()
+        theirs.wait()
+    print(
+        f"  latency, 1 client, single rows: p50 {single['p50']:.2f} ms, "
+        f"p99 {single['p99']:.2f} ms (goal 5 / 15); 16 clients: p99 {crowd['p99']:.1f} ms (goal 50)"
+    )
+    print(
+        f"  throughput, single rows: ours {single['rps']:.0f} req/s vs mlflow "
+        f"{mlflow_single['rps']:.0f} req/s = {single['rps'] / mlflow_single['rps']:.2f}x (goal 2)"
+    )
+    print(
+        f"  throughput, 1,000-row batches: ours {batch['rps'] * 1000:.0f} rows/s vs mlflow "
+        f"{mlflow_batch['rps'] * 1000:.0f} rows/s = {batch['rps'] / mlflow_batch['rps']:.2f}x"
+    )
+    print(
+        f"  prediction log cost: single rows {1 - single['rps'] / single_nolog['rps']:+.1%}, "
+        f"batches {1 - batch['rps'] / batch_nolog['rps']:+.1%} of throughput (goal <= 10 %)"
+    )
+
+
+def batch_scoring(job: Path, rows: pd.DataFrame, env: dict, work: Path, n: int, big: int) -> None:
+    from bankruptcy.deploy.registry import open_model
+
+    rng = np.random.default_rng(0)
+    frame = rows.iloc[rng.integers(0, len(rows), n)].reset_index(drop=True)
+    frame.insert(0, "company", np.arange(n))
+    source = work / "million.parquet"
+    frame.to_parquet(source, index=False)
+    package = open_model(str(job))
+    X = frame[package.contract.names]
+    start = time.perf_counter()
+    package.pipeline.predict_proba(X)
+    bare = n / (time.perf_counter() - start)
+    target = work / "scored.parquet"
+    target.unlink(missing_ok=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bankruptcy.predict", str(job), str(source), str(target),
+                    "--quiet"], env=env, check=True, capture_output=True)  # fmt: skip
+    cli = n / (time.perf_counter() - start)
+    print(
+        f"  predict, {n:,} rows Parquet -> Parquet: {cli:,.0f} rows/s end to end "
+        f"(process start and model load included) vs bare predict_proba {bare:,.0f} rows/s "
+        f"= {cli / bare:.2f}x (goal 0.7)"
+    )
+    big_source = work / "big.parquet"
+    pd.concat([frame] * (big // n), ignore_index=True).to_parquet(big_source, index=False)
+    del frame, X
+    target.unlink()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run([sys.executable, "-m", "bankruptcy.predict", str(job), str(big_source),
+                    str(target), "--quiet"], env=env, check=True, capture_output=True)  # fmt: skip
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"  predict, {big:,} rows: peak memory {max(peak, before) / 2**20:.2f} GiB (goal < 1)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per wrk measurement")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows scored by predict")
+    parser.add_argument("--big", type=int, default=5_000_000, help="rows of the memory run")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("needs wrk on PATH (apt-get install wrk)")
+    data = os.environ.get("BANKRUPTCY_DATA_DIR") or sys.exit("set BANKRUPTCY_DATA_DIR")
+    from bankruptcy.data.polish import load_polish
+
+    rows = load_polish(1, data_dir=data).X
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        env = {**os.environ, "WANDB_MODE": "disabled", "BANKRUPTCY_REGISTRY":
+               f"sqlite:///{work / 'registry.db'}"}  # fmt: skip
+        for model in MODELS:
+            print(f"{model}:", flush=True)
+            job = train(model, work / model, env)
+            subprocess.run([sys.executable, "-m", "bankruptcy.registry", "register", str(job),
+                            "--name", model], env=env, check=True, capture_output=True)  # fmt: skip
+            rest(f"models:/{model}/1", rows, env, args.seconds, work)
+            batch_scoring(job, rows, env, work, args.rows, args.big)
+
+
+if __name__ == "__main__":
+    main()
