@@ -19,11 +19,11 @@ with the input (one line).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
+from bankruptcy.commands import parser_for, run
 from bankruptcy.errors import UserError
 
 DRIFT_EXIT = 3
@@ -31,12 +31,7 @@ DRIFT_EXIT = 3
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bankruptcy.monitor",
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = parser_for("bankruptcy.monitor", __doc__)
     parser.add_argument("model", help="models:/NAME@ALIAS, models:/NAME/VERSION or a job dir")
     parser.add_argument("current", help="CSV/Parquet file, or a prediction-log folder")
     parser.add_argument("--labels", metavar="COLUMN", help="0/1 outcome column of the file")
@@ -48,11 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random steps")
     args = parser.parse_args(argv)
     out = args.out or Path(time.strftime("monitor-%Y%m%d-%H%M%S"))
-    try:
-        report = run(args, out)
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    return run(lambda: check(args, out))
+
+
+def check(args, out: Path) -> int:
+    """Monitor one window, print the verdict; the exit code (3 on drift when asked)."""
+    from bankruptcy.deploy.monitoring import monitor_window
+
+    if (out / "monitor.json").exists():
+        raise UserError(f"{out}/monitor.json exists: choose another --out (nothing is overwritten)")
+    report = monitor_window(
+        args.model, args.current, out, args.labels, args.since, args.until, args.logger, args.seed
+    )
     drift = report["drift"]
     drifted = ", ".join(drift["columns"][:8]) or "none"
     print(
@@ -61,17 +63,6 @@ def main(argv: list[str] | None = None) -> int:
         f"report: {out / 'monitor.html'}"
     )
     return DRIFT_EXIT if args.fail_on_drift and drift["dataset"] else 0
-
-
-def run(args, out: Path) -> dict:
-    """Load, check, write and log one monitoring window; return the report."""
-    from bankruptcy.deploy.monitoring import monitor_window
-
-    if (out / "monitor.json").exists():
-        raise UserError(f"{out}/monitor.json exists: choose another --out (nothing is overwritten)")
-    return monitor_window(
-        args.model, args.current, out, args.labels, args.since, args.until, args.logger, args.seed
-    )
 
 
 if __name__ == "__main__":

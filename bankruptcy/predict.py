@@ -15,24 +15,18 @@ risk factors of each row (``factor_<k>``, ``factor_<k>_shap``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 from threadpoolctl import threadpool_limits
 
-from bankruptcy.errors import UserError
+from bankruptcy.commands import parser_for, run
 from bankruptcy.threads import available_cores
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bankruptcy.predict",
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = parser_for("bankruptcy.predict", __doc__)
     parser.add_argument("model", help="models:/NAME@ALIAS, models:/NAME/VERSION or a job dir")
     parser.add_argument("input", help="CSV or Parquet file of companies (one row each)")
     parser.add_argument("output", help="file to write (.csv or .parquet); must not exist")
@@ -46,19 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     from bankruptcy.deploy.batch import score_file
     from bankruptcy.deploy.registry import open_model
 
-    try:
+    def score() -> None:
         start = time.perf_counter()
         with threadpool_limits(limits=args.threads):
             package = open_model(args.model)
             rows = score_file(
                 package, args.input, args.output, args.explain, args.chunk_rows, not args.quiet
             )
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    seconds = time.perf_counter() - start
-    print(f"scored {rows:,} rows into {args.output} in {seconds:.1f} s")
-    return 0
+        seconds = time.perf_counter() - start
+        print(f"scored {rows:,} rows into {args.output} in {seconds:.1f} s")
+
+    return run(score)
 
 
 if __name__ == "__main__":

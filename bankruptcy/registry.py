@@ -13,21 +13,16 @@ tracking URI).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
+from bankruptcy.commands import parser_for, run
 from bankruptcy.errors import UserError
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bankruptcy.registry",
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = parser_for("bankruptcy.registry", __doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     register = commands.add_parser("register", help="register a job's model package")
     register.add_argument("run_dir", help="a job's output dir (holding package/)")
@@ -42,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from bankruptcy.deploy import registry
 
-    try:
+    def command() -> None:
         if args.command == "register":
             found = registry.register(_package_dir(args.run_dir), args.name, args.alias)
             print(f"registered {found.name} version {found.version} {_aliases(found)}")
@@ -51,10 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{found.name}@{args.alias} -> version {found.version}")
         else:
             print_versions(registry.list_versions(args.name))
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return run(command)
 
 
 def print_versions(versions) -> None:

@@ -19,22 +19,16 @@ tell a 0.03 ROC-AUC improvement apart (``scripts/bench_monitoring.py``).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
-from bankruptcy.errors import UserError
+from bankruptcy.commands import parser_for, run
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bankruptcy.retrain",
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = parser_for("bankruptcy.retrain", __doc__)
     parser.add_argument("name", help="registered model name (its champion is challenged)")
     parser.add_argument("new_data", help="CSV/Parquet of new labelled rows, oldest first")
     parser.add_argument("--labels", required=True, metavar="COLUMN", help="0/1 outcome column")
@@ -48,16 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     from bankruptcy.deploy.retraining import retrain
 
     out = args.out or Path(time.strftime("retrain-%Y%m%d-%H%M%S"))
-    try:
+
+    def gate() -> None:
         record = retrain(
             args.name, args.new_data, args.labels, out, args.gate_share, args.window,
             args.margin, args.alpha, args.logger,
         )  # fmt: skip
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"{record['reason']}; decision: {out / 'decision.json'}")
-    return 0
+        print(f"{record['reason']}; decision: {out / 'decision.json'}")
+
+    return run(gate)
 
 
 if __name__ == "__main__":

@@ -18,23 +18,17 @@ share of the cores for native threads.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 import orjson
 
-from bankruptcy.errors import UserError
+from bankruptcy.commands import USER_ERROR_EXIT, parser_for, run
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bankruptcy.serve",
-        description=__doc__.split("\n\n")[0],
-        epilog=__doc__.split("\n\n", 1)[1],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = parser_for("bankruptcy.serve", __doc__)
     parser.add_argument("model", help="models:/NAME@ALIAS, models:/NAME/VERSION or a job dir")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
@@ -56,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         "max_rows": args.max_rows,
         "reload_seconds": args.reload_seconds,
     }
-    try:
-        open_model(args.model)  # a wrong reference stops here, with one line
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    def check_model() -> None:  # a wrong reference stops here, with one line
+        open_model(args.model)
+
+    if run(check_model):
+        return USER_ERROR_EXIT
     os.environ["BANKRUPTCY_SERVE_SETTINGS"] = orjson.dumps(settings).decode()
     os.environ["BANKRUPTCY_SERVE_WORKERS"] = str(args.workers)
     uvicorn.run(
