@@ -48,6 +48,10 @@ def test_job_writes_the_output_contract_and_logs_the_same_numbers(compose, tmp_p
     mean = sum(r["fold/roc_auc"] for r in folds) / 3
     assert mean == pytest.approx(written["cv/roc_auc"])
     assert run["tags"] == ["model:logistic"] and run["config"]["model"]["C"] == 1.0
+    (model,) = [a for a in run["artifacts"] if a["type"] == "model"]  # the package
+    assert {"model.skops", "package.json", "MODEL_CARD.md", "reference_features.parquet"} <= set(
+        model["files"]
+    )
 
 
 def test_same_config_same_numbers(compose, tmp_path):

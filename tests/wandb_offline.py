@@ -18,8 +18,9 @@ __all__ = ["read_offline_run", "read_table", "wandb_run_dirs"]
 
 
 def read_offline_run(run_dir: str | Path) -> dict:
-    """``{"config", "history", "summary", "files", "tags", "group", "job_type", "id"}`` of a run."""
+    """``config, history, summary, files, artifacts, tags, group, job_type, id`` of a run."""
     run = {"config": {}, "history": [], "summary": {}, "files": [], "tags": [], "group": None}
+    run["artifacts"] = []
     for record in records(run_dir):
         kind = record.WhichOneof("record_type")
         if kind == "run":
@@ -37,6 +38,10 @@ def read_offline_run(run_dir: str | Path) -> dict:
             _update(run["summary"], record.summary.update)
         elif kind == "files":
             run["files"] += [f.path for f in record.files.files]
+        elif kind == "artifact":
+            artifact = record.artifact
+            paths = [entry.path for entry in artifact.manifest.contents]
+            run["artifacts"].append({"type": artifact.type, "name": artifact.name, "files": paths})
     return run
 
 
