@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--threads",
+        default="1",
+        help="native threads per request (auto: the worker's share of the cores); "
+        "concurrent requests already use the cores",
+    )
     parser.add_argument("--log-dir", default="predictions", help="prediction log folder")
     parser.add_argument("--no-log", action="store_true", help="keep no prediction log")
     parser.add_argument("--max-rows", type=int, default=10_000, help="largest batch (413 above)")
@@ -57,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         return USER_ERROR_EXIT
     os.environ["BANKRUPTCY_SERVE_SETTINGS"] = orjson.dumps(settings).decode()
     os.environ["BANKRUPTCY_SERVE_WORKERS"] = str(args.workers)
+    os.environ["BANKRUPTCY_SERVE_THREADS"] = str(args.threads)
     uvicorn.run(
         "bankruptcy.deploy.service:app_from_environment",
         factory=True,

@@ -366,7 +366,9 @@ def app_from_environment() -> FastAPI:
 
     settings = Settings(**orjson.loads(os.environ["BANKRUPTCY_SERVE_SETTINGS"]))
     workers = int(os.environ.get("BANKRUPTCY_SERVE_WORKERS", "1"))
-    # each worker its share of the cores: N workers x all-core OpenMP pools oversubscribe
+    threads = os.environ.get("BANKRUPTCY_SERVE_THREADS", "1")
+    # Requests run concurrently in the worker's thread pool; native pools beyond the worker's
+    # share of the cores would oversubscribe them (N workers x all-core OpenMP pools).
     app = create_app(settings)
-    app.state.thread_limits = threadpool_limits(limits=thread_share("auto", workers))
+    app.state.thread_limits = threadpool_limits(limits=thread_share(threads, workers))
     return app
