@@ -2,6 +2,7 @@
 
     bash scripts/pycaret_venv.sh                      # once: PyCaret in /work/venv-pycaret
     python scripts/bench_compare_models.py            # both sides, twice, alternating
+    python scripts/bench_compare_models.py --seeds 42 1 2   # + CV ROC-AUC over 3 splits
     python scripts/bench_compare_models.py --repeats 1 --split pycaret --launcher parallel
 
 Ours is the README's comparison command (one process, every job of the sweep in it; by
@@ -13,7 +14,10 @@ the protocol's training rows, test rows and folds, so the per-family CV ROC-AUC 
 same rows; ``--split pycaret`` lets it split itself (``train_size=0.8, fold=5, session_id``).
 Wall times: ours for the whole command (start-up, imports, every job, leaderboard), PyCaret's
 for its whole process and for ``compare_models`` alone; the ratio uses the latter (the one
-least favourable to us). The machine's load average is printed before and after.
+least favourable to us). One CV split is noisy (a family's CV ROC-AUC moves by ~0.005-0.01
+with the split): ``--seeds 42 1 2`` also runs both sides on the splits of seeds 1 and 2 and
+compares the families' mean over the seeds. The machine's load average is printed before and
+after.
 Needs BANKRUPTCY_DATA_DIR.
 """
 
@@ -44,7 +48,7 @@ FAMILIES = {
 ANALYSES_OFF = ["interpret=none", "plots=none", "bootstrap=none", "logger=none"]
 
 
-def our_command(year: int, sweep_dir: Path, launcher: str) -> list[str]:
+def our_command(year: int, seed: int, sweep_dir: Path, launcher: str) -> list[str]:
     """The README's comparison command (plus where to write)."""
     command = [
         sys.executable,
@@ -54,16 +58,18 @@ def our_command(year: int, sweep_dir: Path, launcher: str) -> list[str]:
         "dataset=polish",
         f"dataset.year={year}",
         f"model={','.join(FAMILIES)}",
+        f"seed={seed}",
         *ANALYSES_OFF,
         f"hydra.sweep.dir={sweep_dir}",
     ]
     return command + (["hydra/launcher=parallel"] if launcher == "parallel" else [])
 
 
-def run_ours(year: int, sweep_dir: Path, launcher: str) -> tuple[float, dict[str, float]]:
+def run_ours(year: int, seed: int, sweep_dir: Path, launcher: str) -> tuple[float, dict]:
     """Wall seconds of our command and each family's CV ROC-AUC."""
+    command = our_command(year, seed, sweep_dir, launcher)
     start = time.perf_counter()
-    done = subprocess.run(our_command(year, sweep_dir, launcher), capture_output=True, text=True)
+    done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"our sweep failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
@@ -102,13 +108,16 @@ def write_split(year: int, seed: int, path: Path) -> None:
     )
 
 
-def run_pycaret(python: str, year: int, seed: int, split: Path | None) -> tuple[float, dict]:
-    """Wall seconds of the PyCaret process and what it reported."""
+def run_pycaret(
+    python: str, year: int, seed: int, split: Path | None, workdir: Path
+) -> tuple[float, dict]:
+    """Wall seconds of the PyCaret process and what it reported (it writes logs.log in cwd)."""
     data = Path(os.environ["BANKRUPTCY_DATA_DIR"]) / "polish" / f"{year}year.arff"
     ids = ",".join(FAMILIES.values())
     command = [python, str(ROOT / "scripts" / "pycaret_compare.py"), str(data), str(seed), ids]
     start = time.perf_counter()
-    done = subprocess.run(command + ([str(split)] if split else []), capture_output=True, text=True)
+    command += [str(split)] if split else []
+    done = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"PyCaret failed:\n{done.stderr[-3000:]}")
@@ -119,12 +128,38 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def run_round(args, seed: int, out: Path, tag: str, order: list[str]) -> tuple[tuple, tuple]:
+    """Both sides once on the split of `seed`, in `order`; prints their times."""
+    split = None
+    if args.split == "ours":
+        split = out / f"split{seed}.json"
+        if not split.exists():
+            write_split(args.year, seed, split)
+    results = {}
+    sweep_dir = out / f"ours_{tag.replace(' ', '_')}"
+    for side in order:
+        if side == "ours":
+            results[side] = run_ours(args.year, seed, sweep_dir, args.launcher)
+            print(f"{tag}: ours    {results[side][0]:6.1f} s", flush=True)
+        else:
+            results[side] = run_pycaret(args.pycaret_python, args.year, seed, split, out)
+            seconds, report = results[side]
+            print(
+                f"{tag}: PyCaret {seconds:6.1f} s "
+                f"(compare_models {report['compare_seconds']:.1f} s)",
+                flush=True,
+            )
+    return results["ours"], results["pycaret"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pycaret-python", default="/work/venv-pycaret/bin/python")
     parser.add_argument("--year", type=int, default=1)
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeats", type=int, default=2, help="rounds, sides alternating")
+    parser.add_argument(
+        "--seeds", type=int, nargs="+", default=[42], help="split seeds (the first is timed)"
+    )
+    parser.add_argument("--repeats", type=int, default=2, help="timed rounds, sides alternating")
     parser.add_argument("--split", choices=["ours", "pycaret"], default="ours")
     parser.add_argument("--launcher", choices=["sequential", "parallel"], default="sequential")
     args = parser.parse_args()
@@ -134,46 +169,35 @@ def main() -> None:
         sys.exit(f"{args.pycaret_python} not found: run bash scripts/pycaret_venv.sh first")
     os.environ.setdefault("WANDB_MODE", "offline")
     out = Path(tempfile.mkdtemp(prefix="bench_compare_"))
-    split = None
-    if args.split == "ours":
-        split = out / "split.json"
-        write_split(args.year, args.seed, split)
 
     print(f"load average before: {load()}  ({os.cpu_count()} CPUs)")
-    ours, theirs = [], []
-    for r in range(args.repeats):
-        sides = ["ours", "pycaret"] if r % 2 == 0 else ["pycaret", "ours"]
-        for side in sides:
-            if side == "ours":
-                ours.append(run_ours(args.year, out / f"ours{r}", args.launcher))
-                print(f"round {r + 1}: ours    {ours[-1][0]:6.1f} s", flush=True)
-            else:
-                theirs.append(run_pycaret(args.pycaret_python, args.year, args.seed, split))
-                seconds, report = theirs[-1]
-                print(
-                    f"round {r + 1}: PyCaret {seconds:6.1f} s "
-                    f"(compare_models {report['compare_seconds']:.1f} s)",
-                    flush=True,
-                )
+    alternate = (["ours", "pycaret"], ["pycaret", "ours"])
+    timed = [
+        run_round(args, args.seeds[0], out, f"round {r + 1}", alternate[r % 2])
+        for r in range(args.repeats)
+    ]
+    others = [
+        run_round(args, seed, out, f"seed {seed}", ["ours", "pycaret"]) for seed in args.seeds[1:]
+    ]
     print(f"load average after : {load()}")
 
-    t_ours = min(s for s, _ in ours)
-    t_compare = min(report["compare_seconds"] for _, report in theirs)
-    t_process = min(s for s, _ in theirs)
+    t_ours = min(ours[0] for ours, _ in timed)
+    t_compare = min(theirs[1]["compare_seconds"] for _, theirs in timed)
+    t_process = min(theirs[0] for _, theirs in timed)
     print(f"\nPolish year {args.year}, split: {args.split}, our launcher: {args.launcher}")
-    print(f"ours, whole command       : {t_ours:6.1f} s (best of {len(ours)})")
-    print(f"PyCaret compare_models    : {t_compare:6.1f} s (process {t_process:.1f} s)")
-    print(f"ratio ours / compare_models: {t_ours / t_compare:.2f}x")
+    print(f"ours, whole command         : {t_ours:6.1f} s (best of {len(timed)})")
+    print(f"PyCaret compare_models      : {t_compare:6.1f} s (process {t_process:.1f} s)")
+    print(f"ratio ours / compare_models : {t_ours / t_compare:.2f}x")
     print(f"ratio ours / PyCaret process: {t_ours / t_process:.2f}x\n")
-    auc_ours, auc_theirs = ours[0][1], theirs[0][1]["models"]
-    print("| family | ours CV ROC-AUC | PyCaret CV ROC-AUC (model) | ours >= PyCaret |")
+    rounds = [timed[0], *others]  # one per split seed
+    print(f"CV ROC-AUC, mean over split seeds {args.seeds}:")
+    print("| family | ours | PyCaret (model) | ours >= PyCaret |")
     print("|---|---:|---:|---|")
     for ours_name, their_id in FAMILIES.items():
-        a, b = auc_ours[ours_name], auc_theirs[their_id]
-        print(
-            f"| {ours_name} | {a:.4f} | {b['cv_roc_auc']:.4f} ({b['name']}) | "
-            f"{'yes' if a >= b['cv_roc_auc'] else 'NO'} |"
-        )
+        a = sum(ours[1][ours_name] for ours, _ in rounds) / len(rounds)
+        b = sum(theirs[1]["models"][their_id]["cv_roc_auc"] for _, theirs in rounds) / len(rounds)
+        name = rounds[0][1][1]["models"][their_id]["name"]
+        print(f"| {ours_name} | {a:.4f} | {b:.4f} ({name}) | {'yes' if a >= b else 'NO'} |")
     print(f"\nsweeps kept in {out}")
 
 
