@@ -1,13 +1,16 @@
-"""CV folds fitted side by side in worker processes give what sequential folds give, in order."""
+"""CV folds fitted side by side in worker processes give what sequential folds give, in order;
+each fit and each job gets its share of the cores."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from threadpoolctl import threadpool_info
 
+from bankruptcy import threads
 from bankruptcy.builder import build_experiment
 from bankruptcy.errors import UserError
 from bankruptcy.evaluation.experiment import run_experiment
@@ -111,3 +114,21 @@ def test_bad_fold_jobs_is_one_clear_line(value):
 def test_bad_threads_is_one_clear_line():
     with pytest.raises(UserError, match=r"^threads=0: use a positive number of threads or auto"):
         thread_share(0)
+
+
+@pytest.mark.parametrize(
+    "launcher, workers",
+    [
+        ({"_target_": "hydra._internal.core_plugins.basic_launcher.BasicLauncher"}, 1),
+        ({"n_jobs": 2}, 2),
+        ({"n_jobs": -1}, 8),  # joblib: every core
+        ({"cpus_per_task": 2, "timeout_min": 60}, 4),  # submitit: 8 cores / 2 per job
+        ({"ray": {"remote": {"num_cpus": 1}}}, 8),
+        ({"ray": {"remote": {"num_cpus": None}}}, 1),
+    ],
+)
+def test_jobs_at_once_follow_the_launcher(monkeypatch, launcher, workers):
+    monkeypatch.setattr(threads, "available_cores", lambda: 8)
+    assert threads.launcher_workers(OmegaConf.create(launcher)) == workers
+    # each job's share never oversubscribes the cores the launcher fills
+    assert threads.thread_share("auto", workers) * workers <= 8
