@@ -18,7 +18,7 @@ from bankruptcy.deploy.package import build_package
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.outputs import JobOutputs
 from bankruptcy.pipeline.build import model_input_features
-from bankruptcy.threads import thread_share
+from bankruptcy.threads import fit_threads, fold_workers, thread_share
 from bankruptcy.tracking.keys import choice_keys
 
 log = logging.getLogger(__name__)
@@ -61,11 +61,16 @@ def run_job(cfg: DictConfig, info: JobInfo, dataset: Dataset | None = None) -> d
     # that still draws from the legacy global generators.
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)  # noqa: NPY002
-    with threadpool_limits(limits=thread_share(cfg.threads, info.workers)):
-        return _run(cfg, info, dataset)
+    share = thread_share(cfg.threads, info.workers)
+    # configs saved before the key existed (e.g. a champion's, retrained) fit folds as today's do
+    workers = fold_workers(OmegaConf.select(cfg, "fold_jobs", default="auto"), share)
+    with threadpool_limits(limits=share):
+        return _run(cfg, info, dataset, workers, fit_threads(share, workers))
 
 
-def _run(cfg: DictConfig, info: JobInfo, dataset: Dataset | None) -> dict[str, float]:
+def _run(
+    cfg: DictConfig, info: JobInfo, dataset: Dataset | None, workers: int, threads: int
+) -> dict[str, float]:
     exp = build_experiment(cfg, dataset)
     log.info("%s", exp.dataset.summary())
     config = OmegaConf.to_container(cfg, resolve=True)
@@ -77,7 +82,9 @@ def _run(cfg: DictConfig, info: JobInfo, dataset: Dataset | None) -> dict[str, f
         tags=info.tags,
     ):
         outputs = JobOutputs(info.output_dir, exp.tracker)
-        result = run_experiment(exp.dataset, exp.pipeline, exp.split, exp.analyses.metric_names)
+        result = run_experiment(
+            exp.dataset, exp.pipeline, exp.split, exp.analyses.metric_names, workers, threads
+        )
         start = time.perf_counter()
         found = exp.analyses.run(result)
         outputs.artifacts(found)

@@ -16,7 +16,7 @@ from bankruptcy.job import JobInfo, objective, run_job
 from bankruptcy.report_console import print_summary
 from bankruptcy.sweep.callback import sweep_group
 from bankruptcy.sweep.guard import guarded
-from bankruptcy.threads import available_cores
+from bankruptcy.threads import launcher_workers
 
 
 def job_info() -> JobInfo:
@@ -26,13 +26,12 @@ def job_info() -> JobInfo:
     parts = [choices.get("dataset"), choices.get("model"), choices.get("sampler")]
     name = "-".join(str(p) for p in parts if p)
     sweep = hc.mode.name == "MULTIRUN"
-    workers = hc.launcher.get("n_jobs", 1) if sweep else 1  # joblib: -1 = every core
     return JobInfo(
         output_dir=Path(hc.runtime.output_dir),
         name=f"{name}-{hc.job.num}" if sweep else name,
         group=sweep_group(hc.sweep.dir) if sweep else None,
         tags=[f"{group}:{choices[group]}" for group in ("dataset", "model", "sampler")],
-        workers=available_cores() if workers == -1 else int(workers or 1),
+        workers=launcher_workers(hc.launcher) if sweep else 1,
         choices=dict(choices),
     )
 

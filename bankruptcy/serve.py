@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         "max_rows": args.max_rows,
         "reload_seconds": args.reload_seconds,
     }
+
     def check_model() -> None:  # a wrong reference stops here, with one line
         open_model(args.model)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
+from threadpoolctl import threadpool_limits
 
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation import metrics as M
@@ -80,7 +83,36 @@ def fit_and_score(pipeline, dataset: Dataset, fit_rows, score_rows):
     return model, scores, kind
 
 
-def run_experiment(dataset: Dataset, pipeline, split: Split, metric_names) -> ExperimentResult:
+@dataclass
+class _Fit:
+    """What one fit of the protocol hands back: its scores, and the model where it is kept."""
+
+    scores: np.ndarray
+    kind: M.ScoreKind
+    seconds: float
+    history: list[dict] | None
+    model: object = None
+
+
+def _fit_task(pipeline, dataset, fit_rows, score_rows, keep: bool, threads, rng_state) -> _Fit:
+    """One fit of the protocol, the same whether it runs here or in a worker process.
+
+    Every fit starts from the same state of the legacy global generators (`random`,
+    ``numpy.random``), so code still drawing from them gives the same numbers whichever
+    fits ran before it, in this process or another: parallel folds equal sequential ones.
+    """
+    random.setstate(rng_state[0])
+    np.random.set_state(rng_state[1])  # noqa: NPY002
+    start = time.perf_counter()
+    with threadpool_limits(limits=threads):
+        model, scores, kind = fit_and_score(pipeline, dataset, fit_rows, score_rows)
+    history = getattr(model[-1], "history_", None)
+    return _Fit(scores, kind, time.perf_counter() - start, history, model if keep else None)
+
+
+def run_experiment(
+    dataset: Dataset, pipeline, split: Split, metric_names, n_jobs: int = 1, threads=None
+) -> ExperimentResult:
     """Cross-validate `pipeline` on the training part of `split`, refit, score the test part.
 
     Parameters
@@ -93,32 +125,38 @@ def run_experiment(dataset: Dataset, pipeline, split: Split, metric_names) -> Ex
         Training/test rows and CV folds (from a protocol).
     metric_names : iterable of str
         Metrics to report (see `bankruptcy.evaluation.metrics.METRICS`).
+    n_jobs : int
+        Fits run at once in joblib worker processes: the CV folds and the final refit are
+        independent, so with ``n_jobs > 1`` they share one batch (5 folds + refit on 2 workers
+        take 3 fit times instead of 6). Scores and their order do not depend on it.
+    threads : int or None
+        Native threads (OpenMP/BLAS) of each fit; None keeps the caller's limits.
     """
     names = M.check_names(metric_names)
     y = dataset.y.to_numpy()
+    rng_state = (random.getstate(), np.random.get_state())  # noqa: NPY002
+    tasks = [(fit_rows, val_rows, False) for fit_rows, val_rows in split.folds]
+    tasks.append((split.train, split.test, True))
+    start = time.perf_counter()
+    # in task order as they finish, so each fold's line is logged while later fits still run
+    fits = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_task)(pipeline, dataset, rows, score_rows, keep, threads, rng_state)
+        for rows, score_rows, keep in tasks
+    )
     position = {row: i for i, row in enumerate(split.train)}
     oof = np.full(len(split.train), np.nan)
     folds = []
-    start = time.perf_counter()
     for k, (fit_rows, val_rows) in enumerate(split.folds):
-        model, scores, kind = fit_and_score(pipeline, dataset, fit_rows, val_rows)
-        oof[[position[r] for r in val_rows]] = scores
-        fold = FoldResult(
-            k,
-            fit_rows,
-            val_rows,
-            scores,
-            M.compute(names, y[val_rows], scores, kind),
-            getattr(model[-1], "history_", None),
-        )
-        folds.append(fold)
-        log.info("fold %d/%d: %s", k + 1, len(split.folds), _brief(fold.metrics))
-    cv_seconds = time.perf_counter() - start
-
-    start = time.perf_counter()
-    final, test_scores, kind = fit_and_score(pipeline, dataset, split.train, split.test)
-    fit_seconds = time.perf_counter() - start
-    if kind is not M.ScoreKind.PROBA and "brier" in names:
+        fit = next(fits)
+        oof[[position[r] for r in val_rows]] = fit.scores
+        metrics = M.compute(names, y[val_rows], fit.scores, fit.kind)
+        folds.append(FoldResult(k, fit_rows, val_rows, fit.scores, metrics, fit.history))
+        log.info("fold %d/%d: %s", k + 1, len(split.folds), _brief(metrics))
+    final = next(fits)
+    seconds = time.perf_counter() - start
+    # with n_jobs > 1 the refit ran beside the folds: the CV stage is the batch's wall time
+    cv_seconds = seconds - final.seconds if n_jobs == 1 else seconds
+    if final.kind is not M.ScoreKind.PROBA and "brier" in names:
         log.warning("brier is NaN: the model gives no probabilities; calibration=sigmoid adds them")
 
     summary = {}
@@ -126,10 +164,12 @@ def run_experiment(dataset: Dataset, pipeline, split: Split, metric_names) -> Ex
         values = np.array([f.metrics[name] for f in folds])
         summary[f"cv/{name}"] = float(np.mean(values))
         summary[f"cv/{name}_std"] = float(np.std(values))
-    test = M.compute(names, y[split.test], test_scores, kind)
+    test = M.compute(names, y[split.test], final.scores, final.kind)
     summary.update({f"test/{name}": value for name, value in test.items()})
-    summary.update(fit_seconds=fit_seconds, cv_seconds=cv_seconds)
-    return ExperimentResult(dataset, split, folds, oof, test_scores, kind, final, summary)
+    summary.update(fit_seconds=final.seconds, cv_seconds=cv_seconds)
+    return ExperimentResult(
+        dataset, split, folds, oof, final.scores, final.kind, final.model, summary
+    )
 
 
 def _brief(values: dict[str, float]) -> str:

@@ -10,11 +10,13 @@ internal cross-validation, sees only the rows the pipeline is fitted on.
 
 from __future__ import annotations
 
+import numpy as np
 from hydra.utils import instantiate
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from bankruptcy.errors import UserError
@@ -121,10 +123,17 @@ class StackingEnsemble(_Ensemble):
 
 
 class VotingEnsemble(_Ensemble):
-    """Soft voting: the (weighted) mean of the base models' bankruptcy probabilities.
+    """Soft voting: the (weighted) mean of the base models' bankruptcy probabilities or ranks.
 
     Built on `sklearn.ensemble.VotingClassifier`; every base model needs ``predict_proba``
     (``svm`` has none: stack it with `StackingEnsemble`, which reads its decision function).
+    With ``average="rank"`` each base model's probability is replaced by its quantile among
+    that model's probabilities on the rows it was fitted on, and the quantiles are averaged:
+    models whose probabilities live on different scales (a booster's near 0 and 1, a forest's
+    in between) then count alike. Rank averages are scores, not probabilities: the ensemble
+    then has ``decision_function`` (mean quantile minus the share of non-bankrupt training
+    rows, so ``predict`` flags about as many firms as the training rows had bankruptcies) and no
+    ``predict_proba``.
 
     Parameters
     ----------
@@ -134,6 +143,8 @@ class VotingEnsemble(_Ensemble):
         Model option name -> its unbuilt ``_target_`` config (from ``conf/model/<name>.yaml``).
     weights : list of float or None
         Weight of each base model, in the order of `base`; None = equal weights.
+    average : {"probability", "rank"}
+        What is averaged: the base models' probabilities or their quantiles.
     n_jobs : int
         Base models fitted in parallel (processes); 1 keeps a job on one core.
 
@@ -141,15 +152,20 @@ class VotingEnsemble(_Ensemble):
     ----------
     ensemble_ : sklearn.ensemble.VotingClassifier
         The fitted ensemble.
+    reference_ : numpy.ndarray of shape (n_rows, n_base_models)
+        With ``average="rank"``: each base model's sorted probabilities on the fitting rows.
     """
 
-    def __init__(self, base=(), candidates=None, weights=None, n_jobs=1):
+    def __init__(self, base=(), candidates=None, weights=None, average="probability", n_jobs=1):
         self.base = base
         self.candidates = candidates
         self.weights = weights
+        self.average = average
         self.n_jobs = n_jobs
 
     def _make(self, estimators):
+        if self.average not in ("probability", "rank"):
+            raise UserError(f"model.average={self.average}: use probability or rank")
         if self.weights is not None and len(self.weights) != len(estimators):
             raise UserError(
                 f"model.weights has {len(self.weights)} values for {len(estimators)} base "
@@ -162,3 +178,39 @@ class VotingEnsemble(_Ensemble):
                     "use model=stacking for it"
                 )
         return VotingClassifier(estimators, voting="soft", weights=self.weights, n_jobs=self.n_jobs)
+
+    def fit(self, X, y):
+        """Fit the base models on (`X`, `y`); for rank averaging keep their score references."""
+        super().fit(X, y)
+        if self.average == "rank":
+            self.reference_ = np.sort(self._base_scores(X), axis=0)
+            self.offset_ = 1.0 - float(np.mean(np.asarray(y) == self.classes_[-1]))
+        return self
+
+    def _base_scores(self, X) -> np.ndarray:
+        return np.column_stack([m.predict_proba(X)[:, -1] for m in self.ensemble_.estimators_])
+
+    @available_if(lambda self: self.average == "probability")
+    def predict_proba(self, X):
+        """Class probabilities (probability averaging only), columns ordered as ``classes_``."""
+        return super().predict_proba(X)
+
+    @available_if(lambda self: self.average == "rank")
+    def decision_function(self, X):
+        """Weighted mean quantile of the base models' bankruptcy probabilities, minus the share
+        of non-bankrupt fitting rows (rank averaging only)."""
+        check_is_fitted(self)
+        scores, n = self._base_scores(X), len(self.reference_)
+        quantiles = np.column_stack(
+            [  # ties sit halfway between their first and last place
+                np.searchsorted(ref, s, "left") + np.searchsorted(ref, s, "right")
+                for ref, s in zip(self.reference_.T, scores.T, strict=True)
+            ]
+        ) / (2 * n)
+        return np.average(quantiles, axis=1, weights=self.weights) - self.offset_
+
+    def predict(self, X):
+        """Most probable class of each row; with rank averaging, the sign of the decision."""
+        if self.average == "rank":
+            return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        return super().predict(X)

@@ -18,8 +18,8 @@ from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from bankruptcy.builder import build_pipeline
 from bankruptcy.evaluation.experiment import fit_and_score
-from bankruptcy.pipeline.build import build_pipeline
 
 CONF = os.path.join(os.path.dirname(__file__), "..", "..", "conf")
 SEEDS = (42, 1, 2)

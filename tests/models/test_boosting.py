@@ -13,9 +13,9 @@ import pytest
 from hydra.utils import instantiate
 from sklearn.base import clone
 
+from bankruptcy.builder import build_pipeline
 from bankruptcy.data.polish import load_polish
 from bankruptcy.job import JobInfo, run_job
-from bankruptcy.pipeline.build import build_pipeline
 
 NO_ANALYSES = ["interpret=none", "plots=none", "bootstrap=none", "logger=none"]
 CATBOOST = pytest.mark.skipif(

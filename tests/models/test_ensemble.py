@@ -13,11 +13,11 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
+from bankruptcy.builder import build_pipeline
 from bankruptcy.data.polish import load_polish
 from bankruptcy.errors import UserError
 from bankruptcy.job import JobInfo, run_job
 from bankruptcy.models.ensemble import StackingEnsemble, build_base_models
-from bankruptcy.pipeline.build import build_pipeline
 
 NO_ANALYSES = ["interpret=none", "plots=none", "bootstrap=none", "logger=none"]
 # quick bases: 30 trees each
@@ -112,6 +112,33 @@ def test_voting_averages_the_base_probabilities(compose, rows):
     bases = voting.named_estimators_
     expected = (3 * bases["lightgbm"].predict_proba(X) + bases["xgboost"].predict_proba(X)) / 4
     np.testing.assert_allclose(voting.predict_proba(X), expected)
+
+
+def test_rank_voting_averages_each_base_models_quantiles(compose, rows):
+    X, y = rows
+    fit_rows, new_rows = slice(0, 1500), slice(1500, None)
+    voting = instantiate(
+        compose(["model=voting", *FAST, "model.average=rank", "model.weights=[3,1]"]).model,
+        _convert_="all",
+    ).fit(X[fit_rows], y[fit_rows])
+    assert not hasattr(voting, "predict_proba")  # quantiles are no probabilities
+    quantiles = []
+    for base in voting.ensemble_.estimators_:
+        reference = base.predict_proba(X[fit_rows])[:, 1]
+        new = base.predict_proba(X[new_rows])[:, 1]
+        below = (reference[None, :] < new[:, None]).sum(axis=1)
+        at_most = (reference[None, :] <= new[:, None]).sum(axis=1)
+        quantiles.append((below + at_most) / (2 * len(reference)))
+    expected = (3 * quantiles[0] + quantiles[1]) / 4 - (1 - y[fit_rows].mean())
+    np.testing.assert_allclose(voting.decision_function(X[new_rows]), expected)
+    flagged = voting.predict(X[new_rows]).mean()
+    assert 0.2 * y.mean() < flagged < 5 * y.mean()  # about the bankrupt share, not half
+
+
+def test_unknown_voting_average_is_a_user_error(compose, rows):
+    voting = instantiate(compose(["model=voting", *FAST, "model.average=median"]).model)
+    with pytest.raises(UserError, match="model.average=median: use probability or rank"):
+        voting.fit(*rows)
 
 
 @pytest.mark.slow

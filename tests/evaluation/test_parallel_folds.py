@@ -1,0 +1,134 @@
+"""CV folds fitted side by side in worker processes give what sequential folds give, in order;
+each fit and each job gets its share of the cores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from omegaconf import OmegaConf
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from threadpoolctl import threadpool_info
+
+from bankruptcy import threads
+from bankruptcy.builder import build_experiment
+from bankruptcy.errors import UserError
+from bankruptcy.evaluation.experiment import run_experiment
+from bankruptcy.threads import fit_threads, fold_workers, thread_share
+from tests.helpers import NO_ANALYSES
+
+
+class ThreadSpy(ClassifierMixin, BaseEstimator):
+    """Predicts the prior; records the OpenMP thread limit it was fitted under in ``history_``."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.prior_ = float(np.mean(y))
+        limits = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"}
+        self.history_ = [{"openmp_threads": sorted(limits)}]
+        return self
+
+    def predict_proba(self, X):
+        return np.tile([1 - self.prior_, self.prior_], (len(X), 1))
+
+
+@pytest.fixture(scope="module")
+def lightgbm_year1(data_dir):
+    from tests.conftest import compose_config
+
+    cfg = compose_config(
+        [
+            f"paths.data_dir={data_dir}",
+            "model=lightgbm",
+            "model.n_estimators=60",
+            "logger=none",
+            *NO_ANALYSES,
+        ]
+    )
+    return build_experiment(cfg)
+
+
+def run(exp, n_jobs, pipeline=None, threads=None):
+    pipeline = exp.pipeline if pipeline is None else pipeline
+    return run_experiment(exp.dataset, pipeline, exp.split, ["roc_auc", "pr_auc"], n_jobs, threads)
+
+
+def test_parallel_folds_equal_sequential_ones_in_the_same_order(lightgbm_year1):
+    sequential, parallel = run(lightgbm_year1, 1), run(lightgbm_year1, 2)
+    assert [f.index for f in parallel.folds] == list(range(5))
+    for a, b in zip(sequential.folds, parallel.folds, strict=True):
+        np.testing.assert_array_equal(a.val_rows, b.val_rows)
+        np.testing.assert_array_equal(a.scores, b.scores)
+        assert a.metrics == b.metrics
+    np.testing.assert_array_equal(sequential.oof_scores, parallel.oof_scores)
+    np.testing.assert_array_equal(sequential.test_scores, parallel.test_scores)
+    timings = {"fit_seconds", "cv_seconds"}
+    assert {k: v for k, v in sequential.metrics.items() if k not in timings} == {
+        k: v for k, v in parallel.metrics.items() if k not in timings
+    }
+    assert sequential.metrics["cv/roc_auc"] > 0.9  # a real model, not a constant
+    # the refitted model came back from its worker and scores like the one fitted here
+    X_test = parallel.X_test
+    np.testing.assert_array_equal(
+        parallel.pipeline.predict_proba(X_test)[:, 1], sequential.test_scores
+    )
+
+
+def test_fits_draw_the_same_global_random_numbers_in_any_process(lightgbm_year1):
+    # DummyClassifier(strategy="stratified") without a seed draws its predictions from numpy's
+    # legacy global generator: each fit must start from the same state wherever it runs.
+    pipeline = lightgbm_year1.pipeline
+    model = DummyClassifier(strategy="stratified")
+    noisy = pipeline.__class__([*pipeline.steps[:-1], ("model", model)])
+    np.random.seed(7)  # noqa: NPY002
+    sequential = run(lightgbm_year1, 1, noisy)
+    np.random.seed(7)  # noqa: NPY002
+    parallel = run(lightgbm_year1, 2, noisy)
+    np.testing.assert_array_equal(sequential.oof_scores, parallel.oof_scores)
+    assert len(np.unique(sequential.oof_scores)) == 2  # random 0/1 votes, not a constant
+
+
+def test_each_parallel_fit_gets_its_thread_share(lightgbm_year1):
+    pipeline = lightgbm_year1.pipeline
+    spy = pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy())])
+    result = run(lightgbm_year1, 2, spy, threads=1)
+    assert all(fold.history == [{"openmp_threads": [1]}] for fold in result.folds)
+
+
+def test_fold_workers_follow_the_job_share():
+    assert fold_workers("auto", share=2) == 2
+    assert fold_workers("auto", share=1) == 1
+    assert fold_workers(3, share=2) == 3
+    assert fit_threads(share=2, workers=2) == 1
+    assert fit_threads(share=4, workers=2) == 2
+    assert fit_threads(share=1, workers=3) == 1
+    assert thread_share("auto", workers=10_000) == 1
+
+
+@pytest.mark.parametrize("value", [0, -1, "two", "1.5"])
+def test_bad_fold_jobs_is_one_clear_line(value):
+    with pytest.raises(UserError, match=rf"^fold_jobs={value}: use a positive number"):
+        fold_workers(value, share=2)
+
+
+def test_bad_threads_is_one_clear_line():
+    with pytest.raises(UserError, match=r"^threads=0: use a positive number of threads or auto"):
+        thread_share(0)
+
+
+@pytest.mark.parametrize(
+    "launcher, workers",
+    [
+        ({"_target_": "hydra._internal.core_plugins.basic_launcher.BasicLauncher"}, 1),
+        ({"n_jobs": 2}, 2),
+        ({"n_jobs": -1}, 8),  # joblib: every core
+        ({"cpus_per_task": 2, "timeout_min": 60}, 4),  # submitit: 8 cores / 2 per job
+        ({"ray": {"remote": {"num_cpus": 1}}}, 8),
+        ({"ray": {"remote": {"num_cpus": None}}}, 1),
+    ],
+)
+def test_jobs_at_once_follow_the_launcher(monkeypatch, launcher, workers):
+    monkeypatch.setattr(threads, "available_cores", lambda: 8)
+    assert threads.launcher_workers(OmegaConf.create(launcher)) == workers
+    # each job's share never oversubscribes the cores the launcher fills
+    assert threads.thread_share("auto", workers) * workers <= 8
