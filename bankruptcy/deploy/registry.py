@@ -9,13 +9,16 @@ A registered version is the job's model package plus MLflow's sklearn-flavour me
 (``MLmodel``, requirements), so ``mlflow models serve`` can serve it too; its tags hold the
 job's metrics, config choices and the model file's SHA-256, which `open_model` checks
 against the downloaded package (an artifact store edited behind the registry's back is
-refused). Aliases (``champion``, ``challenger``) name the versions in use.
+refused). Aliases (``champion``, ``challenger``) name the versions in use. A version is
+downloaded once, into ``$BANKRUPTCY_MODEL_CACHE`` (default ``~/.cache/bankruptcy/models``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -26,6 +29,7 @@ from bankruptcy.deploy.trusted import TRUSTED
 from bankruptcy.jsonable import json_ready
 
 REGISTRY_VARIABLE = "BANKRUPTCY_REGISTRY"
+CACHE_VARIABLE = "BANKRUPTCY_MODEL_CACHE"
 DEFAULT_REGISTRY = Path("registry") / "mlflow.db"
 EXPERIMENT = "bankruptcy-registry"
 ARTIFACT = "model"
@@ -163,10 +167,40 @@ def open_model(reference: str) -> ModelPackage:
     mlflow, client = _client()
     name, version = _parse_reference(reference)
     found = _version(client, name, version)
-    target = tempfile.mkdtemp(prefix="bankruptcy-model-")
-    local = mlflow.artifacts.download_artifacts(artifact_uri=found.source, dst_path=target)
-    package = ModelPackage.load(local, expected_sha256=found.tags.get("sha256"))
+    package = _cached_package(mlflow, found)
     package.origin = {"reference": reference, "name": name, "version": int(found.version)}
+    return package
+
+
+def model_cache() -> Path:
+    """Where downloaded versions are kept: ``$BANKRUPTCY_MODEL_CACHE``, else the user's cache."""
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bankruptcy"
+    return Path(os.environ.get(CACHE_VARIABLE) or default / "models")
+
+
+def _cached_package(mlflow, found) -> ModelPackage:
+    """A registered version's package, downloaded once into `model_cache` and checked per load.
+
+    The cache key holds the model file's SHA-256, so same-named versions of different registries
+    never share an entry; only a copy that passed the checks is kept, and the checks run again on
+    every load, so an edited cache entry is refused like an edited artifact store.
+    """
+    expected = found.tags.get("sha256")
+    key = re.sub(r"[^\w.-]", "_", f"{found.name}-v{found.version}-{(expected or 'none')[:16]}")
+    folder = model_cache() / key
+    if folder.is_dir():
+        return ModelPackage.load(folder, expected_sha256=expected)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.mkdtemp(prefix=".download-", dir=folder.parent)
+    try:
+        local = mlflow.artifacts.download_artifacts(artifact_uri=found.source, dst_path=scratch)
+        package = ModelPackage.load(local, expected_sha256=expected)
+        # a rename is atomic: a process loading the same version at once finds it whole or absent
+        with contextlib.suppress(OSError):  # that process renamed its copy first
+            Path(local).rename(folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    package.directory = folder
     return package
 
 

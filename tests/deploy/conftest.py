@@ -59,6 +59,7 @@ def registry_db(tmp_path, monkeypatch) -> str:
     """A fresh MLflow registry on a SQLite file, named by $BANKRUPTCY_REGISTRY."""
     uri = f"sqlite:///{tmp_path / 'registry' / 'mlflow.db'}"
     monkeypatch.setenv("BANKRUPTCY_REGISTRY", uri)
+    monkeypatch.setenv("BANKRUPTCY_MODEL_CACHE", str(tmp_path / "model-cache"))
     return uri
 
 

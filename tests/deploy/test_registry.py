@@ -69,3 +69,27 @@ def test_a_rewritten_manifest_does_not_fool_the_registry(job_dir, registry_db):
     (folder / "package.json").write_text(json.dumps(manifest))
     with pytest.raises(UntrustedModel, match="registry recorded"):
         registry.open_model("models:/polish5@champion")
+
+
+def test_a_version_is_downloaded_once_and_its_cached_copy_checked_on_every_load(
+    job_dir, registry_db
+):
+    registry.register(job_dir / PACKAGE, "polish5", alias="champion")
+    first = registry.open_model("models:/polish5@champion")
+    cached = list(registry.model_cache().iterdir())
+    assert [first.directory] == cached  # one entry, no download folders left behind
+    assert registry.open_model("models:/polish5/1").directory == first.directory
+    assert list(registry.model_cache().iterdir()) == cached
+    model = first.directory / "model.skops"
+    model.write_bytes(model.read_bytes() + b"\0")
+    with pytest.raises(UntrustedModel, match="modified"):
+        registry.open_model("models:/polish5@champion")
+
+
+def test_a_refused_download_is_not_cached(job_dir, registry_db):
+    registry.register(job_dir / PACKAGE, "polish5", alias="champion")
+    model = registered_folder("polish5", 1) / "model.skops"
+    model.write_bytes(model.read_bytes() + b"\0")
+    with pytest.raises(UntrustedModel):
+        registry.open_model("models:/polish5@champion")
+    assert list(registry.model_cache().iterdir()) == []
