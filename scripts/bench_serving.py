@@ -236,8 +236,10 @@ def main() -> None:
     rows = load_polish(1, data_dir=data).X
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env = {**os.environ, "WANDB_MODE": "disabled", "BANKRUPTCY_REGISTRY":
-               f"sqlite:///{work / 'registry.db'}"}  # fmt: skip
+        registry = f"sqlite:///{work / 'registry.db'}"
+        # mlflow's own server reads MLFLOW_TRACKING_URI; ours reads BANKRUPTCY_REGISTRY
+        env = {**os.environ, "WANDB_MODE": "disabled", "BANKRUPTCY_REGISTRY": registry,
+               "MLFLOW_TRACKING_URI": registry}  # fmt: skip
         for model in MODELS:
             print(f"{model}:", flush=True)
             job = train(model, work / model, env)

@@ -208,8 +208,8 @@ class InputContract:
 def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem], np.ndarray]:
     """`frame` as float64; a problem per column holding text that is not a number; bad rows."""
     bad_rows = np.zeros(len(frame), dtype=bool)
-    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
-           for t in frame.dtypes):  # fmt: skip
+    # JSON rows with a null make object columns: one cast beats a parse per column
+    if _only_numbers_and_nulls(frame):
         return frame.astype(float), [], bad_rows
     out, problems = {}, []
     for name in frame.columns:
@@ -232,6 +232,19 @@ def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem], np.ndarr
             )
         out[name] = numbers.astype(float)
     return pd.DataFrame(out, index=frame.index), problems, bad_rows
+
+
+def _only_numbers_and_nulls(frame: pd.DataFrame) -> bool:
+    """Whether `frame` holds only numeric columns and object columns of None, ints and floats."""
+    kinds = frame.dtypes
+    if not all(_is_number_kind(t) or t == np.dtype(object) for t in kinds):
+        return False
+    values = frame.select_dtypes(include="object").to_numpy().ravel()
+    return all(v is None or type(v) in (int, float) for v in values)
+
+
+def _is_number_kind(dtype) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
 def _listed(names: list[str], most: int = 10) -> str:

@@ -89,3 +89,14 @@ def test_unusual_values_are_scored_but_flagged(contract):
 def test_an_empty_batch_is_one_problem(contract):
     checked = contract.check(TRAIN.iloc[:0])
     assert [p.kind for p in checked.problems] == ["empty"]
+
+
+def test_json_nulls_are_missing_values_and_json_booleans_are_not_numbers(contract):
+    row = {"gappy": None, "complete": 2, "blowup": 0.5}  # one row: gappy is an object column
+    checked = contract.check(pd.DataFrame([row]))
+    assert not checked.problems
+    assert np.isnan(checked.X.iloc[0, 0]) and checked.X.iloc[0, 1:].tolist() == [2.0, 0.5]
+    (problem,) = contract.check(pd.DataFrame([{**row, "complete": True}])).problems
+    assert problem.kind == "not_a_number" and problem.columns == ["complete"]
+    (problem,) = contract.check(pd.DataFrame([{**row, "gappy": "n/a"}])).problems
+    assert problem.kind == "not_a_number" and problem.columns == ["gappy"]
