@@ -20,6 +20,7 @@ import os
 import shlex
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -56,12 +57,24 @@ def log_to_wandb(board: Leaderboard) -> None:
     """Log `board` to a sweep-summary run through the sweep's configured ``logger``."""
     from hydra.utils import instantiate
 
-    from bankruptcy.sweep.callback import log_summary_run, sweep_group
+    from bankruptcy.sweep.callback import log_summary_run
 
     cfg = yaml.safe_load((board.sweep_dir / "multirun.yaml").read_text())
     paths = write_all(board)
-    sweep_dir = str((cfg.get("hydra") or {}).get("sweep", {}).get("dir", board.sweep_dir))
-    log_summary_run(instantiate(cfg["logger"]), board, paths, sweep_group(sweep_dir))
+    log_summary_run(instantiate(cfg["logger"]), board, paths, logged_group(board.sweep_dir))
+
+
+def logged_group(sweep_dir: Path) -> str:
+    """The W&B group the sweep's jobs logged to; from the sweep dir when none logged a run.
+
+    ``multirun.yaml`` keeps ``hydra.sweep.dir`` unresolved (``${now:...}``), so the jobs'
+    own runs are the record of the group they used.
+    """
+    from bankruptcy.sweep.callback import sweep_group
+    from bankruptcy.tracking.offline import find_runs
+
+    groups = Counter(run.group for run in find_runs(sweep_dir) if run.group)
+    return groups.most_common(1)[0][0] if groups else sweep_group(str(sweep_dir))
 
 
 def rerun_best(board: Leaderboard) -> dict:

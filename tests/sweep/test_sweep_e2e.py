@@ -44,6 +44,14 @@ def test_failed_job_is_listed_summary_run_logged_and_best_rerun(tmp_path, data_d
     assert summary["summary"]["best/cv/pr_auc"] == pytest.approx(board.loc[0, "cv/pr_auc"])
     assert any(f.startswith("media/table/leaderboard") for f in summary["files"])
 
+    # as the default config leaves it: the sweep dir unresolved in multirun.yaml
+    settings = sweep / "multirun.yaml"
+    settings.write_text(settings.read_text().replace(str(sweep), "multirun/${now:%H-%M-%S}"))
+    done = run_cli("bankruptcy.report", str(sweep), "--wandb", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    summaries = [read_offline_run(d) for d in wandb_run_dirs(sweep)]
+    assert len(summaries) == 2 and {s["group"] for s in summaries} == {job["group"]}
+
     env = {"WANDB_MODE": "disabled"}
     done = run_cli("bankruptcy.report", str(sweep), "--rerun-best", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
