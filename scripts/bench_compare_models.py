@@ -1,6 +1,6 @@
 """Seven models on Polish year 1: this framework's sweep vs PyCaret 3.3.2's compare_models.
 
-    bash scripts/pycaret_venv.sh                      # once: PyCaret in /work/venv-pycaret
+    bash scripts/pycaret_venv.sh                      # once: PyCaret in .venv-pycaret
     python scripts/bench_compare_models.py            # both sides, twice, alternating
     python scripts/bench_compare_models.py --seeds 42 1 2   # + CV ROC-AUC over 3 splits
     python scripts/bench_compare_models.py --repeats 1 --split pycaret --launcher parallel
@@ -154,7 +154,7 @@ def run_round(args, seed: int, out: Path, tag: str, order: list[str]) -> tuple[t
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pycaret-python", default="/work/venv-pycaret/bin/python")
+    parser.add_argument("--pycaret-python", default=".venv-pycaret/bin/python")
     parser.add_argument("--year", type=int, default=1)
     parser.add_argument(
         "--seeds", type=int, nargs="+", default=[42], help="split seeds (the first is timed)"

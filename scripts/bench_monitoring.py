@@ -1,7 +1,7 @@
 """Benchmark of `bankruptcy.monitoring`: false alarms, power, speed, label-free estimate, gate.
 
     OMP_NUM_THREADS=1 BANKRUPTCY_DATA_DIR=../shared/data python scripts/bench_monitoring.py \
-        --trials 200 --evidently-python /work/venv-evidently/bin/python
+        --trials 200 --evidently-python .venv-evidently/bin/python
 
 Prints, each against its goal:
 

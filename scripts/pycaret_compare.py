@@ -1,6 +1,6 @@
 """PyCaret's side of scripts/bench_compare_models.py; runs in PyCaret's own venv.
 
-    /work/venv-pycaret/bin/python scripts/pycaret_compare.py DATA.arff SEED ID[,ID...] [SPLIT.json]
+    .venv-pycaret/bin/python scripts/pycaret_compare.py DATA.arff SEED ID[,ID...] [SPLIT.json]
 
 The ARFF file as a DataFrame (``class`` 0/1), then ``setup`` and ``compare_models`` with its
 default ``n_jobs=-1``. Without SPLIT.json, PyCaret splits itself: ``train_size=0.8, fold=5,

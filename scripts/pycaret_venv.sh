@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PyCaret 3.3.2 in an environment of its own, for scripts/bench_compare_models.py.
 #
-#   bash scripts/pycaret_venv.sh [VENV_DIR]      # default /work/venv-pycaret
+#   bash scripts/pycaret_venv.sh [VENV_DIR]      # default .venv-pycaret
 #   python scripts/bench_compare_models.py --pycaret-python VENV_DIR/bin/python
 #
 # PyCaret 3.3.2 needs older libraries than the project (scikit-learn < 1.5, pandas < 2.2,
@@ -10,7 +10,7 @@
 # LightGBM comes with PyCaret. `six` is the one addition: PyCaret imports scikit-plot 0.3.7,
 # which imports six without declaring it ("ModuleNotFoundError: No module named 'six'" here).
 set -euo pipefail
-venv="${1:-/work/venv-pycaret}"
+venv="${1:-.venv-pycaret}"
 python3 -c 'import sys; assert sys.version_info[:2] <= (3, 11), "PyCaret 3.3.2 needs Python <= 3.11"'
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
