@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = {"gradient_boosting": [], "logistic": []}
+MODELS = ("gradient_boosting", "logistic")
 JOB = ["dataset=polish", "dataset.year=1", "interpret=none", "plots=none", "bootstrap=none",
        "logger=none"]  # fmt: skip
 WRK_SCRIPT = """wrk.method = "POST"
@@ -52,9 +52,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def train(model: str, out: Path, env: dict) -> Path:
+def train(model: str, out: Path, env: dict, overrides: list[str]) -> Path:
     """A job on Polish year 1; returns its dir."""
-    command = [sys.executable, "-m", "bankruptcy.run", f"model={model}", *JOB,
+    command = [sys.executable, "-m", "bankruptcy.run", f"model={model}", *JOB, *overrides,
                f"hydra.run.dir={out}"]  # fmt: skip
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     return out
@@ -227,6 +227,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="seconds per wrk measurement")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows scored by predict")
     parser.add_argument("--big", type=int, default=5_000_000, help="rows of the memory run")
+    parser.add_argument("--set", nargs="*", default=[], help="config overrides of both jobs")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("needs wrk on PATH (apt-get install wrk)")
@@ -242,7 +243,7 @@ def main() -> None:
                "MLFLOW_TRACKING_URI": registry}  # fmt: skip
         for model in MODELS:
             print(f"{model}:", flush=True)
-            job = train(model, work / model, env)
+            job = train(model, work / model, env, args.set)
             subprocess.run([sys.executable, "-m", "bankruptcy.registry", "register", str(job),
                             "--name", model], env=env, check=True, capture_output=True)  # fmt: skip
             rest(f"models:/{model}/1", rows, env, args.seconds, work)
