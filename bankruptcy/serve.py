@@ -46,6 +46,16 @@ def main(argv: list[str] | None = None) -> int:
         "--reload-seconds", type=float, default=30.0, help="check an alias this often (0: never)"
     )
     args = parser.parse_args(argv)
+    from bankruptcy.threads import thread_share
+
+    def size_threads() -> None:
+        # Requests run in the server's threads, and an OpenMP limit set in one thread does not
+        # reach the others: the variable, read when scikit-learn's OpenMP runtime loads (just
+        # below), sizes every thread's pool (idle threads woken per tree cost ~25 ms a row).
+        os.environ["OMP_NUM_THREADS"] = str(thread_share(args.threads, args.workers))
+
+    if run(size_threads):
+        return USER_ERROR_EXIT
     import uvicorn
 
     from bankruptcy.deploy.registry import open_model
