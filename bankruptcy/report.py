@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from bankruptcy.commands import run
+from bankruptcy.errors import UserError
 from bankruptcy.evaluation.metrics import higher_is_better
 from bankruptcy.outputs import read_metrics
 from bankruptcy.sweep.jobs import load_job
@@ -36,7 +38,7 @@ BEST_DIR = "_best"  # "_" keeps the re-run out of the sweep's own leaderboard
 _REPRODUCE_TOL = 1e-6
 
 
-class ReportError(RuntimeError):
+class ReportError(UserError):
     """A sweep dir that cannot be reported on; the message says why and what to do."""
 
 
@@ -211,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rerun-best", action="store_true", help="re-run the best job once")
     parser.add_argument("--record", type=Path, help="copy leaderboard + README into this dir")
     args = parser.parse_args(argv)
-    try:
+
+    def act() -> None:
         board = report(args.sweep_dir, args.objective, args.top)
         if args.wandb:
             log_to_wandb(board)
@@ -219,10 +222,8 @@ def main(argv: list[str] | None = None) -> int:
             print(best_markdown(rerun_best(board)))
         if args.record:
             print(f"Recorded: {record(board, args.record)}")
-    except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+
+    return run(act)
 
 
 if __name__ == "__main__":

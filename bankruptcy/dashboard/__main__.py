@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from bankruptcy.dashboard.sweep import TOP_JOBS, DashboardError
+from bankruptcy.commands import run
+from bankruptcy.dashboard.sweep import TOP_JOBS
 
 EXAMPLE = """\
 example:
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--publish", action="store_true", help="save the view and report to W&B")
     args = parser.parse_args(argv)
-    try:
+
+    def act() -> None:
         # after parsing: --help answers without importing W&B
         from bankruptcy.dashboard.sweep import read_sweep
         from bankruptcy.dashboard.views import SPEC_FILE, panel_count, publish, specification, write
@@ -50,10 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.publish:
             for url in publish(sweep, args.top):
                 print(f"Saved: {url}")
-    except DashboardError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+
+    return run(act)
 
 
 if __name__ == "__main__":

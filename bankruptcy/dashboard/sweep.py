@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from bankruptcy.errors import UserError
 from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard
 from bankruptcy.tracking.offline import LoggedRun, find_runs
 
@@ -19,7 +20,7 @@ MONITOR_JOB_TYPE = "monitor"
 TOP_JOBS = 5
 
 
-class DashboardError(RuntimeError):
+class DashboardError(UserError):
     """A dashboard that cannot be built; the message says why and what to do."""
 
 
