@@ -3,6 +3,8 @@ each fit and each job gets its share of the cores."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from omegaconf import OmegaConf
@@ -25,7 +27,7 @@ class ThreadSpy(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         self.prior_ = float(np.mean(y))
         limits = {i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"}
-        self.history_ = [{"openmp_threads": sorted(limits)}]
+        self.history_ = [{"openmp_threads": sorted(limits), "pid": os.getpid()}]
         return self
 
     def predict_proba(self, X):
@@ -48,9 +50,11 @@ def lightgbm_year1(data_dir):
     return build_experiment(cfg)
 
 
-def run(exp, n_jobs, pipeline=None, threads=None):
+def run(exp, n_jobs, pipeline=None, threads=None, pool_after=0.0):
+    """The protocol with `n_jobs` workers, used whatever the first fit costs (by default)."""
     pipeline = exp.pipeline if pipeline is None else pipeline
-    return run_experiment(exp.dataset, pipeline, exp.split, ["roc_auc", "pr_auc"], n_jobs, threads)
+    names = ["roc_auc", "pr_auc"]
+    return run_experiment(exp.dataset, pipeline, exp.split, names, n_jobs, threads, pool_after)
 
 
 def test_parallel_folds_equal_sequential_ones_in_the_same_order(lightgbm_year1):
@@ -92,7 +96,17 @@ def test_each_parallel_fit_gets_its_thread_share(lightgbm_year1):
     pipeline = lightgbm_year1.pipeline
     spy = pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy())])
     result = run(lightgbm_year1, 2, spy, threads=1)
-    assert all(fold.history == [{"openmp_threads": [1]}] for fold in result.folds)
+    assert all(fold.history[0]["openmp_threads"] == [1] for fold in result.folds)
+    # the first fold is fitted here, the others in the workers
+    pids = [fold.history[0]["pid"] for fold in result.folds]
+    assert pids[0] == os.getpid() and os.getpid() not in pids[1:]
+
+
+def test_a_quick_first_fit_keeps_the_other_fits_in_this_process(lightgbm_year1):
+    pipeline = lightgbm_year1.pipeline
+    spy = pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy())])
+    result = run(lightgbm_year1, 2, spy, threads=1, pool_after=60.0)
+    assert {fold.history[0]["pid"] for fold in result.folds} == {os.getpid()}
 
 
 def test_fold_workers_follow_the_job_share():
