@@ -117,6 +117,15 @@ def _fit_task(pipeline, dataset, fit_rows, score_rows, keep: bool, threads, rng_
 POOL_AFTER_SECONDS = 1.0
 
 
+class _Workers:
+    """Whether this process has started joblib's worker processes (they stay for later jobs)."""
+
+    started = False
+
+
+_workers = _Workers()
+
+
 def run_experiment(
     dataset: Dataset,
     pipeline,
@@ -145,8 +154,10 @@ def run_experiment(
     threads : int or None
         Native threads (OpenMP/BLAS) of each fit; None keeps the caller's limits.
     pool_after : float
-        The first fold is fitted here; only if it took at least this many seconds do the
-        other fits go to the `n_jobs` workers (a quick model stays in this process).
+        Until this process has started its workers, the first fold is fitted here, and the
+        other fits go to the `n_jobs` workers only if it took at least this many seconds (a
+        quick model stays in this process). joblib keeps the workers for later jobs of a
+        sweep, which then use them from the start.
     """
     names = M.check_names(metric_names)
     y = dataset.y.to_numpy()
@@ -154,15 +165,18 @@ def run_experiment(
     tasks = [(fit_rows, val_rows, False) for fit_rows, val_rows in split.folds]
     tasks.append((split.train, split.test, True))
     start = time.perf_counter()
-    first = _fit_task(pipeline, dataset, *tasks[0], threads, rng_state)
-    if first.seconds < pool_after:
-        n_jobs = 1
+    done = []
+    if n_jobs > 1 and not _workers.started:
+        done.append(_fit_task(pipeline, dataset, *tasks[0], threads, rng_state))
+        if done[0].seconds < pool_after:
+            n_jobs = 1
+    _workers.started |= n_jobs > 1
     # in task order as they finish, so each fold's line is logged while later fits still run
     rest = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fit_task)(pipeline, dataset, rows, score_rows, keep, threads, rng_state)
-        for rows, score_rows, keep in tasks[1:]
+        for rows, score_rows, keep in tasks[len(done) :]
     )
-    fits = itertools.chain([first], rest)
+    fits = itertools.chain(done, rest)
     position = {row: i for i, row in enumerate(split.train)}
     oof = np.full(len(split.train), np.nan)
     folds = []

@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_info
 from bankruptcy import threads
 from bankruptcy.builder import build_experiment
 from bankruptcy.errors import UserError
+from bankruptcy.evaluation import experiment
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.threads import fit_threads, fold_workers, thread_share
 from tests.helpers import NO_ANALYSES
@@ -97,16 +98,19 @@ def test_each_parallel_fit_gets_its_thread_share(lightgbm_year1):
     spy = pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy())])
     result = run(lightgbm_year1, 2, spy, threads=1)
     assert all(fold.history[0]["openmp_threads"] == [1] for fold in result.folds)
-    # the first fold is fitted here, the others in the workers
-    pids = [fold.history[0]["pid"] for fold in result.folds]
-    assert pids[0] == os.getpid() and os.getpid() not in pids[1:]
 
 
-def test_a_quick_first_fit_keeps_the_other_fits_in_this_process(lightgbm_year1):
+def test_a_quick_first_fit_keeps_the_other_fits_in_this_process(lightgbm_year1, monkeypatch):
     pipeline = lightgbm_year1.pipeline
     spy = pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy())])
+    monkeypatch.setattr(experiment._workers, "started", False)
     result = run(lightgbm_year1, 2, spy, threads=1, pool_after=60.0)
     assert {fold.history[0]["pid"] for fold in result.folds} == {os.getpid()}
+    assert not experiment._workers.started
+    # once workers run (a slow first fold started them), every fit goes to them at once
+    run(lightgbm_year1, 2, spy, threads=1, pool_after=0.0)
+    result = run(lightgbm_year1, 2, spy, threads=1, pool_after=60.0)
+    assert os.getpid() not in {fold.history[0]["pid"] for fold in result.folds}
 
 
 def test_fold_workers_follow_the_job_share():
