@@ -20,7 +20,6 @@ import os
 import shlex
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -67,16 +66,11 @@ def log_to_wandb(board: Leaderboard) -> None:
 
 
 def logged_group(sweep_dir: Path) -> str:
-    """The W&B group the sweep's jobs logged to; from the sweep dir when none logged a run.
-
-    ``multirun.yaml`` keeps ``hydra.sweep.dir`` unresolved (``${now:...}``), so the jobs'
-    own runs are the record of the group they used.
-    """
+    """The W&B group the sweep's jobs logged to; from the sweep dir when none logged a run."""
     from bankruptcy.sweep.callback import sweep_group
-    from bankruptcy.tracking.offline import find_runs
+    from bankruptcy.tracking.offline import find_runs, main_group
 
-    groups = Counter(run.group for run in find_runs(sweep_dir) if run.group)
-    return groups.most_common(1)[0][0] if groups else sweep_group(str(sweep_dir))
+    return main_group(find_runs(sweep_dir)) or sweep_group(str(sweep_dir))
 
 
 def rerun_best(board: Leaderboard) -> dict:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import yaml
 
 from bankruptcy.errors import UserError
 from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard
-from bankruptcy.tracking.offline import LoggedRun, find_runs
+from bankruptcy.tracking.offline import LoggedRun, find_runs, main_group
 
 #: Job type of the sweep's summary run and of the deployment monitor's runs.
 SUMMARY_JOB_TYPE = "sweep-summary"
@@ -91,7 +90,7 @@ def read_sweep(sweep_dir: str | Path, entity: str | None = None, project: str | 
             f"the jobs in {sweep_dir} logged no W&B runs: run the sweep with logger=wandb "
             "(WANDB_MODE=offline writes the runs to disk)"
         )
-    group = Counter(run.group for run in jobs).most_common(1)[0][0]
+    group = main_group(jobs) or ""
     grouped = [run for run in runs if run.group == group]
     logger = (yaml.safe_load(settings.read_text()) or {}).get("logger") or {}
     return SweepRuns(

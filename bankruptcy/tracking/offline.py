@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,6 +125,15 @@ def read_run(run_dir: str | Path) -> LoggedRun:
         elif kind == "summary":
             _set_nested(run.summary, record.summary.update)
     return run
+
+
+def main_group(runs: list[LoggedRun]) -> str | None:
+    """The W&B group most of `runs` were logged to (None when none has a group).
+
+    A sweep's record of its group: ``multirun.yaml`` keeps ``hydra.sweep.dir`` unresolved.
+    """
+    groups = Counter(run.group for run in runs if run.group)
+    return groups.most_common(1)[0][0] if groups else None
 
 
 def find_runs(directory: str | Path) -> list[LoggedRun]:
