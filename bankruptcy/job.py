@@ -18,7 +18,7 @@ from bankruptcy.deploy.package import build_package
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.outputs import JobOutputs
 from bankruptcy.pipeline.build import model_input_features
-from bankruptcy.threads import fit_threads, fold_workers, thread_share
+from bankruptcy.threads import fold_workers, thread_share
 from bankruptcy.tracking.keys import choice_keys
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def run_job(cfg: DictConfig, info: JobInfo, dataset: Dataset | None = None) -> d
     # configs saved before the key existed (e.g. a champion's, retrained) fit folds as today's do
     workers = fold_workers(OmegaConf.select(cfg, "fold_jobs", default="auto"), share)
     with threadpool_limits(limits=share):
-        return _run(cfg, info, dataset, workers, fit_threads(share, workers))
+        return _run(cfg, info, dataset, workers, share)
 
 
 def _run(

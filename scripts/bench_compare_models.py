@@ -165,7 +165,9 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("BANKRUPTCY_DATA_DIR"):
         sys.exit("set BANKRUPTCY_DATA_DIR to the data folder (e.g. ../shared/data)")
-    if not Path(args.pycaret_python).exists():
+    # absolute: PyCaret runs in a scratch directory of its own
+    args.pycaret_python = Path(args.pycaret_python).absolute()
+    if not args.pycaret_python.exists():
         sys.exit(f"{args.pycaret_python} not found: run bash scripts/pycaret_venv.sh first")
     os.environ.setdefault("WANDB_MODE", "offline")
     out = Path(tempfile.mkdtemp(prefix="bench_compare_"))

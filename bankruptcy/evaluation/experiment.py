@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
+import multiprocessing
 import random
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
@@ -95,7 +95,7 @@ class _Fit:
     model: object = None
 
 
-def _fit_task(pipeline, dataset, fit_rows, score_rows, keep: bool, threads, rng_state) -> _Fit:
+def _fit_task(pipeline, dataset, fit_rows, score_rows, keep: bool, rng_state) -> _Fit:
     """One fit of the protocol, the same whether it runs here or in a worker process.
 
     Every fit starts from the same state of the legacy global generators (`random`,
@@ -105,25 +105,73 @@ def _fit_task(pipeline, dataset, fit_rows, score_rows, keep: bool, threads, rng_
     random.setstate(rng_state[0])
     np.random.set_state(rng_state[1])  # noqa: NPY002
     start = time.perf_counter()
-    with threadpool_limits(limits=threads):
-        model, scores, kind = fit_and_score(pipeline, dataset, fit_rows, score_rows)
+    model, scores, kind = fit_and_score(pipeline, dataset, fit_rows, score_rows)
     history = getattr(model[-1], "history_", None)
     return _Fit(scores, kind, time.perf_counter() - start, history, model if keep else None)
 
 
-#: Seconds a fit must take for the protocol's other fits to go to worker processes: starting
-#: them (imports included) costs ~2 s, more than a sub-second model's whole CV (measured:
-#: logistic regression on Polish year 1, 5 folds and refit, 0.5 s in-process, 2.3 s pooled).
-POOL_AFTER_SECONDS = 1.0
+def _fits_here(pipeline, dataset, tasks, threads, rng_state):
+    """The protocol's fits one after another in this process, under one thread limit."""
+    with threadpool_limits(limits=threads):
+        for fit_rows, score_rows, keep in tasks:
+            yield _fit_task(pipeline, dataset, fit_rows, score_rows, keep, rng_state)
 
 
-class _Workers:
-    """Whether this process has started joblib's worker processes (they stay for later jobs)."""
-
-    started = False
+#: What the forked workers of the running experiment fit (set in each worker by `_install`).
+_worker_job: dict = {}
 
 
-_workers = _Workers()
+def _install(pipeline, dataset, rng_state) -> None:
+    """Worker initializer: keep the experiment, and use one native thread for good."""
+    _worker_job.update(pipeline=pipeline, dataset=dataset, rng_state=rng_state)
+    _worker_job["limits"] = threadpool_limits(limits=1)
+
+
+def _worker_fit(fit_rows, score_rows, keep: bool) -> _Fit:
+    job = _worker_job
+    return _fit_task(job["pipeline"], job["dataset"], fit_rows, score_rows, keep, job["rng_state"])
+
+
+def _fits_in_workers(pipeline, dataset, tasks, workers: int, rng_state):
+    """The protocol's fits in `workers` forked processes of one thread each, in task order.
+
+    Forked, not spawned: a worker starts in milliseconds with everything this process has
+    imported and the data it holds (the experiment reaches it without pickling), where a fresh
+    interpreter spends ~2 s importing scikit-learn and pandas -- a third of a gradient
+    boosting CV on Polish year 1. A forked process must not open OpenMP thread teams (libgomp
+    hangs in a child forked after the parent used its threads), so every worker fits with one
+    thread, as the job's share gives it anyway.
+    """
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_install, initargs=(pipeline, dataset, rng_state)
+    ) as pool:
+        yield from pool.map(_worker_fit, *zip(*tasks, strict=True))
+
+
+#: Estimator parameters that give a library its own threads or processes.
+THREAD_PARAMS = ("n_jobs", "thread_count", "nthread", "num_threads")
+
+
+def _may_fork(pipeline, n_jobs: int) -> bool:
+    """Whether `n_jobs` forked workers may fit `pipeline`: fork exists, and no step asks for
+    threads of its own (e.g. ``model.n_jobs=2``), which could hang in a forked worker and which
+    the user asked to spend on one fit at a time anyway."""
+    if n_jobs < 2:
+        return False
+    if "fork" not in multiprocessing.get_all_start_methods():
+        log.info("fitting the folds one at a time: this platform cannot fork worker processes")
+        return False
+    threaded = [
+        f"{key}={value}"
+        for key, value in pipeline.get_params(deep=True).items()
+        if key.rsplit("__", 1)[-1] in THREAD_PARAMS
+        and isinstance(value, int)
+        and value not in (0, 1)
+    ]
+    if threaded:
+        log.info("fitting the folds one at a time: %s asks for threads", ", ".join(threaded))
+    return not threaded
 
 
 def run_experiment(
@@ -133,7 +181,6 @@ def run_experiment(
     metric_names,
     n_jobs: int = 1,
     threads=None,
-    pool_after: float = POOL_AFTER_SECONDS,
 ) -> ExperimentResult:
     """Cross-validate `pipeline` on the training part of `split`, refit, score the test part.
 
@@ -148,35 +195,26 @@ def run_experiment(
     metric_names : iterable of str
         Metrics to report (see `bankruptcy.evaluation.metrics.METRICS`).
     n_jobs : int
-        Fits run at once in joblib worker processes: the CV folds and the final refit are
-        independent, so with ``n_jobs > 1`` they share one batch (5 folds + refit on 2 workers
-        take 3 fit times instead of 6). Scores and their order do not depend on it.
+        Fits run at once: the CV folds and the final refit are independent, so with
+        ``n_jobs > 1`` they share one batch in that many forked worker processes of one
+        native thread each (5 folds + refit on 2 workers take 3 fit times instead of 6).
+        Scores and their order do not depend on it.
     threads : int or None
-        Native threads (OpenMP/BLAS) of each fit; None keeps the caller's limits.
-    pool_after : float
-        Until this process has started its workers, the first fold is fitted here, and the
-        other fits go to the `n_jobs` workers only if it took at least this many seconds (a
-        quick model stays in this process). joblib keeps the workers for later jobs of a
-        sweep, which then use them from the start.
+        Native threads (OpenMP/BLAS) of the fits when ``n_jobs == 1``; None keeps the
+        caller's limits.
     """
     names = M.check_names(metric_names)
     y = dataset.y.to_numpy()
     rng_state = (random.getstate(), np.random.get_state())  # noqa: NPY002
     tasks = [(fit_rows, val_rows, False) for fit_rows, val_rows in split.folds]
     tasks.append((split.train, split.test, True))
+    n_jobs = min(n_jobs, len(tasks)) if _may_fork(pipeline, n_jobs) else 1
     start = time.perf_counter()
-    done = []
-    if n_jobs > 1 and not _workers.started:
-        done.append(_fit_task(pipeline, dataset, *tasks[0], threads, rng_state))
-        if done[0].seconds < pool_after:
-            n_jobs = 1
-    _workers.started |= n_jobs > 1
     # in task order as they finish, so each fold's line is logged while later fits still run
-    rest = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fit_task)(pipeline, dataset, rows, score_rows, keep, threads, rng_state)
-        for rows, score_rows, keep in tasks[len(done) :]
-    )
-    fits = itertools.chain(done, rest)
+    if n_jobs > 1:
+        fits = _fits_in_workers(pipeline, dataset, tasks, n_jobs, rng_state)
+    else:
+        fits = _fits_here(pipeline, dataset, tasks, threads, rng_state)
     position = {row: i for i, row in enumerate(split.train)}
     oof = np.full(len(split.train), np.nan)
     folds = []
@@ -187,6 +225,7 @@ def run_experiment(
         folds.append(FoldResult(k, fit_rows, val_rows, fit.scores, metrics, fit.history))
         log.info("fold %d/%d: %s", k + 1, len(split.folds), _brief(metrics))
     final = next(fits)
+    fits.close()  # the workers end (or the thread limit lifts) before the analyses
     seconds = time.perf_counter() - start
     # with n_jobs > 1 the refit ran beside the folds: the CV stage is the batch's wall time
     cv_seconds = seconds - final.seconds if n_jobs == 1 else seconds

@@ -15,14 +15,16 @@ from threadpoolctl import threadpool_info
 from bankruptcy import threads
 from bankruptcy.builder import build_experiment
 from bankruptcy.errors import UserError
-from bankruptcy.evaluation import experiment
 from bankruptcy.evaluation.experiment import run_experiment
-from bankruptcy.threads import fit_threads, fold_workers, thread_share
+from bankruptcy.threads import fold_workers, thread_share
 from tests.helpers import NO_ANALYSES
 
 
 class ThreadSpy(ClassifierMixin, BaseEstimator):
     """Predicts the prior; records the OpenMP thread limit it was fitted under in ``history_``."""
+
+    def __init__(self, n_jobs=1):
+        self.n_jobs = n_jobs
 
     def fit(self, X, y):
         self.classes_ = np.unique(y)
@@ -51,11 +53,10 @@ def lightgbm_year1(data_dir):
     return build_experiment(cfg)
 
 
-def run(exp, n_jobs, pipeline=None, threads=None, pool_after=0.0):
-    """The protocol with `n_jobs` workers, used whatever the first fit costs (by default)."""
+def run(exp, n_jobs, pipeline=None, threads=None):
+    """The protocol with `n_jobs` workers."""
     pipeline = exp.pipeline if pipeline is None else pipeline
-    names = ["roc_auc", "pr_auc"]
-    return run_experiment(exp.dataset, pipeline, exp.split, names, n_jobs, threads, pool_after)
+    return run_experiment(exp.dataset, pipeline, exp.split, ["roc_auc", "pr_auc"], n_jobs, threads)
 
 
 def test_parallel_folds_equal_sequential_ones_in_the_same_order(lightgbm_year1):
@@ -93,33 +94,36 @@ def test_fits_draw_the_same_global_random_numbers_in_any_process(lightgbm_year1)
     assert len(np.unique(sequential.oof_scores)) == 2  # random 0/1 votes, not a constant
 
 
-def test_each_parallel_fit_gets_its_thread_share(lightgbm_year1):
-    pipeline = lightgbm_year1.pipeline
-    spy = pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy())])
-    result = run(lightgbm_year1, 2, spy, threads=1)
+def spied(exp, n_jobs=1):
+    pipeline = exp.pipeline
+    return pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy(n_jobs))])
+
+
+def test_parallel_fits_run_in_workers_of_one_thread_each(lightgbm_year1):
+    result = run(lightgbm_year1, 2, spied(lightgbm_year1), threads=2)
     assert all(fold.history[0]["openmp_threads"] == [1] for fold in result.folds)
+    pids = {fold.history[0]["pid"] for fold in result.folds}
+    assert os.getpid() not in pids
+    assert len(pids) <= 2
 
 
-def test_a_quick_first_fit_keeps_the_other_fits_in_this_process(lightgbm_year1, monkeypatch):
-    pipeline = lightgbm_year1.pipeline
-    spy = pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy())])
-    monkeypatch.setattr(experiment._workers, "started", False)
-    result = run(lightgbm_year1, 2, spy, threads=1, pool_after=60.0)
+@pytest.mark.parametrize("n_jobs", [2, -1])
+def test_a_model_asking_for_threads_fits_its_folds_here(lightgbm_year1, n_jobs):
+    # its own threads could hang in a forked worker (libgomp after fork)
+    result = run(lightgbm_year1, 2, spied(lightgbm_year1, n_jobs), threads=1)
     assert {fold.history[0]["pid"] for fold in result.folds} == {os.getpid()}
-    assert not experiment._workers.started
-    # once workers run (a slow first fold started them), every fit goes to them at once
-    run(lightgbm_year1, 2, spy, threads=1, pool_after=0.0)
-    result = run(lightgbm_year1, 2, spy, threads=1, pool_after=60.0)
-    assert os.getpid() not in {fold.history[0]["pid"] for fold in result.folds}
+
+
+def test_sequential_fits_run_here_under_the_thread_limit(lightgbm_year1):
+    result = run(lightgbm_year1, 1, spied(lightgbm_year1), threads=1)
+    assert {fold.history[0]["pid"] for fold in result.folds} == {os.getpid()}
+    assert all(fold.history[0]["openmp_threads"] == [1] for fold in result.folds)
 
 
 def test_fold_workers_follow_the_job_share():
     assert fold_workers("auto", share=2) == 2
     assert fold_workers("auto", share=1) == 1
     assert fold_workers(3, share=2) == 3
-    assert fit_threads(share=2, workers=2) == 1
-    assert fit_threads(share=4, workers=2) == 2
-    assert fit_threads(share=1, workers=3) == 1
     assert thread_share("auto", workers=10_000) == 1
 
 
