@@ -227,8 +227,9 @@ def run_experiment(
     final = next(fits)
     fits.close()  # the workers end (or the thread limit lifts) before the analyses
     seconds = time.perf_counter() - start
-    # with n_jobs > 1 the refit ran beside the folds: the CV stage is the batch's wall time
-    cv_seconds = seconds - final.seconds if n_jobs == 1 else seconds
+    # cv_seconds + fit_seconds is the protocol's wall time either way; with n_jobs > 1 the
+    # refit ran beside the folds, and cv_seconds is the rest of the batch
+    cv_seconds = seconds - final.seconds
     if final.kind is not M.ScoreKind.PROBA and "brier" in names:
         log.warning("brier is NaN: the model gives no probabilities; calibration=sigmoid adds them")
 

@@ -4,6 +4,7 @@ each fit and each job gets its share of the cores."""
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -78,6 +79,15 @@ def test_parallel_folds_equal_sequential_ones_in_the_same_order(lightgbm_year1):
     np.testing.assert_array_equal(
         parallel.pipeline.predict_proba(X_test)[:, 1], sequential.test_scores
     )
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_cv_and_fit_seconds_add_up_to_the_protocol_wall_time(lightgbm_year1, n_jobs):
+    start = time.perf_counter()
+    metrics = run(lightgbm_year1, n_jobs).metrics
+    wall = time.perf_counter() - start
+    # parallel fits overlap the refit with the folds: it must not be counted twice
+    assert 0 < metrics["fit_seconds"] < metrics["cv_seconds"] + metrics["fit_seconds"] <= wall
 
 
 def test_fits_draw_the_same_global_random_numbers_in_any_process(lightgbm_year1):
