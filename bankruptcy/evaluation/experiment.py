@@ -140,7 +140,7 @@ def _fits_in_workers(pipeline, dataset, tasks, workers: int, rng_state):
     interpreter spends ~2 s importing scikit-learn and pandas -- a third of a gradient
     boosting CV on Polish year 1. A forked process must not open OpenMP thread teams (libgomp
     hangs in a child forked after the parent used its threads), so every worker fits with one
-    thread, as the job's share gives it anyway.
+    thread (``fold_jobs: auto`` gives each worker one thread of the job's share anyway).
     """
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
