@@ -90,12 +90,15 @@ def test_cv_and_fit_seconds_add_up_to_the_protocol_wall_time(lightgbm_year1, n_j
     assert 0 < metrics["fit_seconds"] < metrics["cv_seconds"] + metrics["fit_seconds"] <= wall
 
 
+def with_model(exp, model):
+    """The experiment's pipeline with `model` as its last step."""
+    return exp.pipeline.__class__([*exp.pipeline.steps[:-1], ("model", model)])
+
+
 def test_fits_draw_the_same_global_random_numbers_in_any_process(lightgbm_year1):
     # DummyClassifier(strategy="stratified") without a seed draws its predictions from numpy's
     # legacy global generator: each fit must start from the same state wherever it runs.
-    pipeline = lightgbm_year1.pipeline
-    model = DummyClassifier(strategy="stratified")
-    noisy = pipeline.__class__([*pipeline.steps[:-1], ("model", model)])
+    noisy = with_model(lightgbm_year1, DummyClassifier(strategy="stratified"))
     np.random.seed(7)  # noqa: NPY002
     sequential = run(lightgbm_year1, 1, noisy)
     np.random.seed(7)  # noqa: NPY002
@@ -104,13 +107,8 @@ def test_fits_draw_the_same_global_random_numbers_in_any_process(lightgbm_year1)
     assert len(np.unique(sequential.oof_scores)) == 2  # random 0/1 votes, not a constant
 
 
-def spied(exp, n_jobs=1):
-    pipeline = exp.pipeline
-    return pipeline.__class__([*pipeline.steps[:-1], ("model", ThreadSpy(n_jobs))])
-
-
 def test_parallel_fits_run_in_workers_of_one_thread_each(lightgbm_year1):
-    result = run(lightgbm_year1, 2, spied(lightgbm_year1), threads=2)
+    result = run(lightgbm_year1, 2, with_model(lightgbm_year1, ThreadSpy()), threads=2)
     assert all(fold.history[0]["openmp_threads"] == [1] for fold in result.folds)
     pids = {fold.history[0]["pid"] for fold in result.folds}
     assert os.getpid() not in pids
@@ -120,12 +118,12 @@ def test_parallel_fits_run_in_workers_of_one_thread_each(lightgbm_year1):
 @pytest.mark.parametrize("n_jobs", [2, -1])
 def test_a_model_asking_for_threads_fits_its_folds_here(lightgbm_year1, n_jobs):
     # its own threads could hang in a forked worker (libgomp after fork)
-    result = run(lightgbm_year1, 2, spied(lightgbm_year1, n_jobs), threads=1)
+    result = run(lightgbm_year1, 2, with_model(lightgbm_year1, ThreadSpy(n_jobs)), threads=1)
     assert {fold.history[0]["pid"] for fold in result.folds} == {os.getpid()}
 
 
 def test_sequential_fits_run_here_under_the_thread_limit(lightgbm_year1):
-    result = run(lightgbm_year1, 1, spied(lightgbm_year1), threads=1)
+    result = run(lightgbm_year1, 1, with_model(lightgbm_year1, ThreadSpy()), threads=1)
     assert {fold.history[0]["pid"] for fold in result.folds} == {os.getpid()}
     assert all(fold.history[0]["openmp_threads"] == [1] for fold in result.folds)
 
