@@ -30,8 +30,8 @@ SUBMITIT = Plugin("hydra_plugins.hydra_submitit_launcher", "slurm")
 RAY = Plugin("hydra_plugins.hydra_ray_launcher", "ray")
 OPTUNA = Plugin("hydra_plugins.hydra_optuna_sweeper", "optuna")
 
-#: Config group -> option -> plugin it needs ("*": every option of the group).
-NEEDS: dict[str, dict[str, Plugin]] = {
+#: Config group -> option -> plugin it needs ("*": every other option of the group).
+NEEDS: dict[str, dict[str, Plugin | None]] = {
     "hydra/launcher": {
         "slurm": SUBMITIT,
         "submitit_slurm": SUBMITIT,
@@ -41,7 +41,7 @@ NEEDS: dict[str, dict[str, Plugin]] = {
         "ray": RAY,
     },
     "hydra/sweeper": {"optuna": OPTUNA},
-    "hparams_search": {"*": OPTUNA},  # every search runs on the Optuna sweeper
+    "hparams_search": {"none": None, "*": OPTUNA},  # every search runs on the Optuna sweeper
 }
 
 
@@ -56,7 +56,7 @@ def missing_plugin(overrides: Iterable[str]) -> str | None:
     for override in overrides:
         group, _, option = override.lstrip("+~").partition("=")
         needs = NEEDS.get(group, {})
-        plugin = needs.get(option) or needs.get("*")
+        plugin = needs.get(option, needs.get("*"))
         if plugin is not None and importlib.util.find_spec(plugin.module) is None:
             return (
                 f"{group}={option} needs the {plugin.module.split('.')[-1]} plugin: "

@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.io import arff
 
 from bankruptcy.data.dataset import DataError, Dataset, encode_labels, require_columns, validate
-from bankruptcy.data.files import PublicSource, locate, resolve_data_dir
+from bankruptcy.data.files import PublicSource, locate, read_once, resolve_data_dir
 
 UCI_ARCHIVE = "https://archive.ics.uci.edu/static/public/365/polish+companies+bankruptcy+data.zip"
 
@@ -117,10 +117,9 @@ def load_polish(
     source = None if file else PublicSource(UCI_ARCHIVE, member=name)
     path = locate(resolve_data_dir(data_dir), f"polish/{name}", source)
     try:
-        records, _ = arff.loadarff(path)
+        frame = read_once(path, _read_arff)
     except (ValueError, arff.ParseArffError) as error:
         raise DataError(f"{path}: not a readable ARFF file ({error})") from None
-    frame = pd.DataFrame(records)
     features = list(DESCRIPTIONS)
     require_columns(frame, [*features, "class"], str(path))
     y = encode_labels(frame["class"], positive="1", known={"0", "1"}, source=str(path))
@@ -135,3 +134,8 @@ def load_polish(
             concepts=dict(concepts or {}),
         )
     )
+
+
+def _read_arff(path) -> pd.DataFrame:
+    records, _ = arff.loadarff(path)
+    return pd.DataFrame(records)

@@ -16,6 +16,7 @@ from bankruptcy.data.dataset import (
     require_columns,
     validate,
 )
+from bankruptcy.data.files import read_once
 
 
 def read_table(path: str | os.PathLike, **read_options) -> pd.DataFrame:
@@ -33,8 +34,8 @@ def read_table(path: str | os.PathLike, **read_options) -> pd.DataFrame:
         raise DataError(f"data file {path} not found; check dataset.path")
     try:
         if path.suffix.lower() in {".parquet", ".pq"}:
-            return pd.read_parquet(path)
-        return pd.read_csv(path, **read_options)
+            return read_once(path, pd.read_parquet)
+        return read_once(path, pd.read_csv, **read_options)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise DataError(f"{path}: cannot be read as a table ({error})") from None
 

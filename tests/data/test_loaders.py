@@ -14,7 +14,7 @@ import pytest
 from bankruptcy.data import taiwan
 from bankruptcy.data.american import load_american
 from bankruptcy.data.dataset import DataError
-from bankruptcy.data.files import PublicSource, locate
+from bankruptcy.data.files import PublicSource, locate, read_once
 from bankruptcy.data.polish import load_polish
 from bankruptcy.data.qualitative import load_qualitative
 from bankruptcy.data.tabular import load_table
@@ -172,3 +172,46 @@ def test_download_extracts_and_caches(tmp_path, data_dir, http_folder):
     (site / "uci.zip").unlink()  # second call must use the cached copy
     assert locate(root, "polish/5year.arff", source) == path
     assert load_polish(5, data_dir=root).n_positive == 410
+
+
+def test_a_file_is_parsed_once_per_content_and_each_caller_gets_a_copy(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": [1.0, 2.0], "y": [0, 1]}).to_csv(path, index=False)
+    calls = []
+
+    def reader(p, **options):
+        calls.append(options)
+        return pd.read_csv(p, **options)
+
+    first = read_once(path, reader, sep=",")
+    first.loc[0, "x"] = 99.0  # a job changing its frame must not change the next job's
+    second = read_once(path, reader, sep=",")
+    assert len(calls) == 1 and second.loc[0, "x"] == 1.0
+    read_once(path, reader, sep=";")  # other options: another parse
+    assert len(calls) == 2
+
+    pd.DataFrame({"x": [1.0, 3.0], "y": [0, 1]}).to_csv(path, index=False)  # same size, new value
+    assert read_once(path, reader, sep=",").loc[1, "x"] == 3.0 and len(calls) == 3
+
+
+def test_a_failed_read_is_not_remembered(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("x\n1\n")
+    outcomes = iter([ValueError("busy"), pd.DataFrame({"x": [1]})])
+
+    def reader(p):
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    with pytest.raises(ValueError, match="busy"):
+        read_once(path, reader)
+    assert read_once(path, reader)["x"].tolist() == [1]
+
+
+def test_polish_read_twice_gives_equal_independent_datasets(data_dir):
+    first, second = load_polish(1, data_dir=data_dir), load_polish(1, data_dir=data_dir)
+    pd.testing.assert_frame_equal(first.X, second.X)
+    first.X.iloc[0, 0] = -1e9
+    assert second.X.iloc[0, 0] != -1e9
