@@ -196,6 +196,15 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.best_epoch_ = module.best_epoch if val_idx is not None else self.n_epochs_ - 1
         return self
 
+    @staticmethod
+    def import_backend() -> None:
+        """Import torch and Lightning (~4 s) now, e.g. once before forking fold workers.
+
+        Workers forked afterwards inherit them: without this, each CV of a sweep's MLP jobs
+        imported them again in every worker.
+        """
+        import bankruptcy.models._mlp_module  # noqa: F401  (torch, Lightning)
+
     @property
     def network_(self):
         """The trained torch network (built from `weights_` once per process)."""

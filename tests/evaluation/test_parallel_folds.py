@@ -38,6 +38,24 @@ class ThreadSpy(ClassifierMixin, BaseEstimator):
         return np.tile([1 - self.prior_, self.prior_], (len(X), 1))
 
 
+#: Set by `BackendSpy.import_backend`: the process that imported the spy's "backend".
+backend_imported_by = None
+
+
+class BackendSpy(ThreadSpy):
+    """A model with a lazily imported backend; records in ``history_`` who imported it."""
+
+    @staticmethod
+    def import_backend():
+        global backend_imported_by
+        backend_imported_by = os.getpid()
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        self.history_[0]["backend_imported_by"] = backend_imported_by
+        return self
+
+
 @pytest.fixture(scope="module")
 def lightgbm_year1(data_dir):
     from tests.conftest import compose_config
@@ -113,6 +131,13 @@ def test_parallel_fits_run_in_workers_of_one_thread_each(lightgbm_year1):
     pids = {fold.history[0]["pid"] for fold in result.folds}
     assert os.getpid() not in pids
     assert len(pids) <= 2
+
+
+def test_workers_inherit_the_backend_the_job_imported_before_forking(lightgbm_year1):
+    # an MLP job's workers each spent ~4 s importing torch and Lightning, again for every job
+    result = run(lightgbm_year1, 2, with_model(lightgbm_year1, BackendSpy()))
+    assert {fold.history[0]["pid"] for fold in result.folds}.isdisjoint({os.getpid()})
+    assert {fold.history[0]["backend_imported_by"] for fold in result.folds} == {os.getpid()}
 
 
 @pytest.mark.parametrize("n_jobs", [2, -1])
