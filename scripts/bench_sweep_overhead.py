@@ -56,7 +56,7 @@ def main() -> None:
     for r in range(args.repeats):
         order = list(SIDES) if r % 2 == 0 else list(SIDES)[::-1]
         for side in order:
-            sweep_dir = out / f"{r}_{len(walls[side])}_{SIDES[side] and 'basic' or 'default'}"
+            sweep_dir = out / f"{r}_{'basic' if SIDES[side] else 'default'}"
             wall = run(sweep_dir, JOBS + args.overrides + SIDES[side])
             jobs, fits = fit_seconds(sweep_dir)
             walls[side].append(wall)

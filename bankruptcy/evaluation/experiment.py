@@ -157,7 +157,7 @@ def _import_backends(pipeline) -> None:
     ``import_backend``; imported in this process, every worker of this and later experiments
     (a sweep's jobs share the process) inherits the modules instead of importing them again.
     """
-    estimators = [pipeline, *pipeline.get_params(deep=True).values()]
+    estimators = pipeline.get_params(deep=True).values()  # steps, and estimators inside them
     for kind in {type(e) for e in estimators if hasattr(e, "import_backend")}:
         kind.import_backend()
 

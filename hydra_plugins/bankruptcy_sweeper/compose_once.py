@@ -1,11 +1,11 @@
 """Hydra's basic sweeper, composing each job's config once instead of twice.
 
-A Hydra plugin (Hydra loads sweepers only from the ``hydra_plugins`` package); selected by
-``conf/hydra/sweeper/basic_once.yaml``, the default of ``conf/config.yaml``.
+A Hydra plugin (Hydra loads sweepers only from the ``hydra_plugins`` package), configured by
+``conf/hydra/sweeper/basic_once.yaml`` and selected by the default ``hparams_search=none``.
 
 Hydra's `BasicSweeper` composes every job's config to validate a batch before launching it
 (so a bad override fails before any job runs), and the launcher then composes it again. One
-composition of this project's config (~370 defaults) takes ~0.25 s, a quarter of a
+composition of this project's config (~37 config files) takes ~0.2-0.25 s, a quarter of a
 logistic regression job: `ComposeOnce` hands the launcher the config the validation composed.
 """
 
