@@ -38,6 +38,8 @@ class JobInfo:
     tags: list[str] = field(default_factory=list)
     workers: int = 1  # jobs the launcher runs at once (they share the cores)
     choices: dict[str, str] = field(default_factory=dict)
+    # where the jobs of a sweep share fitted preprocessing steps (`bankruptcy.sweep.cache`)
+    preprocess_cache: Path | None = None
 
 
 def run_job(cfg: DictConfig, info: JobInfo, dataset: Dataset | None = None) -> dict[str, float]:
@@ -72,6 +74,8 @@ def _run(
     cfg: DictConfig, info: JobInfo, dataset: Dataset | None, workers: int, threads: int
 ) -> dict[str, float]:
     exp = build_experiment(cfg, dataset)
+    if info.preprocess_cache is not None:
+        exp.pipeline.set_params(memory=str(info.preprocess_cache))
     log.info("%s", exp.dataset.summary())
     config = OmegaConf.to_container(cfg, resolve=True)
     with exp.tracker.start(
@@ -85,6 +89,8 @@ def _run(
         result = run_experiment(
             exp.dataset, exp.pipeline, exp.split, exp.analyses.metric_names, workers, threads
         )
+        # the refitted pipeline outlives the sweep (package, registry): no path to its cache
+        result.pipeline.set_params(memory=None)
         start = time.perf_counter()
         found = exp.analyses.run(result)
         outputs.artifacts(found)

@@ -14,13 +14,17 @@ from omegaconf import DictConfig
 from bankruptcy.cli import composition_error, missing_plugin
 from bankruptcy.job import JobInfo, objective, run_job
 from bankruptcy.report_console import print_summary
+from bankruptcy.sweep.cache import preprocess_cache
 from bankruptcy.sweep.callback import sweep_group
 from bankruptcy.sweep.guard import guarded
 from bankruptcy.threads import launcher_workers
 
 
-def job_info() -> JobInfo:
-    """Output dir, run name, sweep group, tags and config choices of the current Hydra job."""
+def job_info(cfg: DictConfig) -> JobInfo:
+    """Output dir, run name, sweep group, tags and config choices of the current Hydra job.
+
+    In a sweep with ``preprocess_cache: true`` also the sweep's cache of fitted preprocessing.
+    """
     hc = HydraConfig.get()
     choices = hc.runtime.choices
     parts = [choices.get("dataset"), choices.get("model"), choices.get("sampler")]
@@ -33,6 +37,7 @@ def job_info() -> JobInfo:
         tags=[f"{group}:{choices[group]}" for group in ("dataset", "model", "sampler")],
         workers=launcher_workers(hc.launcher) if sweep else 1,
         choices=dict(choices),
+        preprocess_cache=preprocess_cache(hc.sweep.dir) if sweep and cfg.preprocess_cache else None,
     )
 
 
@@ -48,7 +53,7 @@ def main(cfg: DictConfig) -> float:
 
 def run_and_score(cfg: DictConfig) -> float:
     """Run the experiment, print its metrics and return the configured objective."""
-    info = job_info()
+    info = job_info(cfg)
     metrics = run_job(cfg, info)
     value = objective(metrics, cfg.objective)
     print_summary(metrics, title=info.name)

@@ -20,7 +20,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from bankruptcy.outputs import JobStatus
-from bankruptcy.sweep import progress
+from bankruptcy.sweep import cache, progress
 from bankruptcy.sweep.jobs import read_record
 from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard, settings_from
 from bankruptcy.sweep.render import print_top, write_all
@@ -77,6 +77,7 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
+        cache.clear(sweep_dir)  # a sweep that stops early keeps it for its resumption
         objective, maximize = _settings(config)
         board = build_leaderboard(sweep_dir, objective, maximize)
         paths = write_all(board)

@@ -1,0 +1,77 @@
+"""Jobs of a sweep share fitted preprocessing (`bankruptcy.sweep.cache`), on real data."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from bankruptcy.deploy.package import ModelPackage
+from bankruptcy.job import JobInfo, run_job
+from bankruptcy.outputs import METRICS, PACKAGE
+from bankruptcy.preprocess.transform import QuantileTransformer
+from bankruptcy.sweep.cache import CACHE_DIR, preprocess_cache
+from tests.helpers import NO_ANALYSES, run_sweep
+
+# fold_jobs=1: the folds fit in this process, where the spy counts them
+SMALL = ["protocol.n_splits=3", "logger=none", "fold_jobs=1", *NO_ANALYSES]
+FITS = 3 + 1  # CV folds + the refit
+
+
+@pytest.fixture
+def quantile_fits(monkeypatch):
+    """How many times the default preset's quantile transform has been fitted."""
+    calls = []
+    fit = QuantileTransformer.fit
+
+    def counted(self, X, y=None):
+        calls.append(len(X))
+        return fit(self, X, y)
+
+    monkeypatch.setattr(QuantileTransformer, "fit", counted)
+    return calls
+
+
+def scores(metrics: dict) -> dict:
+    return {k: v for k, v in metrics.items() if not k.endswith("_seconds")}
+
+
+def test_a_later_job_reuses_fitted_steps_with_the_same_scores(compose, tmp_path, quantile_fits):
+    cache = preprocess_cache(tmp_path / "sweep")
+    run_job(compose(["model=logistic", *SMALL]), JobInfo(tmp_path / "0", preprocess_cache=cache))
+    assert len(quantile_fits) == FITS and any(cache.rglob("*.pkl"))
+
+    tree = compose(["model=decision_tree", *SMALL])
+    cached = run_job(tree, JobInfo(tmp_path / "1", preprocess_cache=cache))
+    assert len(quantile_fits) == FITS  # the same steps on the same rows: read, not fitted
+    alone = run_job(tree, JobInfo(tmp_path / "alone"))
+    assert len(quantile_fits) == 2 * FITS
+    assert scores(cached) == pytest.approx(scores(alone), nan_ok=True)
+
+    # other rows (another seed's split) miss the cache and are fitted
+    run_job(
+        compose(["model=decision_tree", "seed=7", *SMALL]),
+        JobInfo(tmp_path / "2", preprocess_cache=cache),
+    )
+    assert len(quantile_fits) == 3 * FITS
+
+    package = ModelPackage.load(tmp_path / "1" / PACKAGE)
+    assert package.pipeline.memory is None  # a deployed model never points at a sweep's cache
+
+
+@pytest.mark.slow
+def test_a_sweep_shares_its_cache_and_deletes_it_at_the_end(compose, tmp_path, data_dir):
+    sweep = tmp_path / "models"
+    run_sweep(sweep, data_dir, "model=logistic,decision_tree", "protocol.n_splits=3", "logger=none")
+    assert not (sweep / CACHE_DIR).exists()
+    board = pd.read_csv(sweep / "leaderboard.csv")
+    assert list(board["status"]) == ["ok", "ok"]
+    # job 1 read job 0's fitted steps; its numbers are those of a job that fits its own
+    assert "model=decision_tree" in (sweep / "1" / ".hydra" / "overrides.yaml").read_text()
+    swept = json.loads((sweep / "1" / METRICS).read_text())
+    alone = run_job(
+        compose(["model=decision_tree", "protocol.n_splits=3", "logger=none", *NO_ANALYSES]),
+        JobInfo(tmp_path / "alone"),
+    )
+    assert scores(swept) == pytest.approx(scores(alone), nan_ok=True)
