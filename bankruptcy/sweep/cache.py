@@ -6,8 +6,9 @@ fit on Polish year 1, six fits per job). scikit-learn's ``Pipeline(memory=...)``
 fitted step (with its output) in a ``joblib.Memory`` keyed by the step's parameters and its
 input rows, so a job reuses what an earlier job fitted on the same rows and recomputes
 anything else: the scores are those of fitting every step (the tests compare both ways).
-Jobs of every launcher share it (the sweep dir is where their outputs go); the callback
-deletes it when the sweep ends.
+Jobs of every launcher share it (the sweep dir is where their outputs go). The key holds a
+step's options, not its code, so the callback empties it when a sweep starts (a resumed sweep
+may run code fixed since) and deletes it when the sweep ends.
 """
 
 from __future__ import annotations

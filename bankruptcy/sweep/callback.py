@@ -57,6 +57,8 @@ class SweepCallback(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
+        # a resumed sweep may run changed code: its steps must not be read from the last run's
+        cache.clear(sweep_dir)
         total = progress.expected_jobs(config)
         progress.start(sweep_dir, total, progress.shared_overrides(config))
         # Hydra's basic sweeper saves the sweep's config as multirun.yaml, other sweepers
@@ -77,7 +79,7 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        cache.clear(sweep_dir)  # a sweep that stops early keeps it for its resumption
+        cache.clear(sweep_dir)
         objective, maximize = _settings(config)
         board = build_leaderboard(sweep_dir, objective, maximize)
         paths = write_all(board)

@@ -12,6 +12,8 @@ from bankruptcy.job import JobInfo, run_job
 from bankruptcy.outputs import METRICS, PACKAGE
 from bankruptcy.preprocess.transform import QuantileTransformer
 from bankruptcy.sweep.cache import CACHE_DIR, preprocess_cache
+from bankruptcy.sweep.callback import SweepCallback
+from tests.conftest import compose_config
 from tests.helpers import NO_ANALYSES, run_sweep
 
 # fold_jobs=1: the folds fit in this process, where the spy counts them
@@ -58,6 +60,21 @@ def test_a_later_job_reuses_fitted_steps_with_the_same_scores(compose, tmp_path,
 
     package = ModelPackage.load(tmp_path / "1" / PACKAGE)
     assert package.pipeline.memory is None  # a deployed model never points at a sweep's cache
+
+
+def test_a_new_run_of_the_sweep_command_refits_what_the_last_one_kept(
+    compose, tmp_path, quantile_fits
+):
+    # the key holds a step's options, not its code: a resumed sweep may run code fixed since
+    sweep = tmp_path / "sweep"
+    job = compose(["model=logistic", *SMALL])
+    run_job(job, JobInfo(sweep / "0", preprocess_cache=preprocess_cache(sweep)))
+    assert len(quantile_fits) == FITS
+
+    hydra = compose_config(["hydra.sweep.dir=" + str(sweep)], return_hydra_config=True)
+    SweepCallback().on_multirun_start(hydra)
+    run_job(job, JobInfo(sweep / "0", preprocess_cache=preprocess_cache(sweep)))
+    assert len(quantile_fits) == 2 * FITS
 
 
 @pytest.mark.slow
