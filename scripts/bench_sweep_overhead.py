@@ -22,13 +22,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-from bench_sweep_parallel import leaderboard, run
+from bench_sweep_parallel import leaderboard, run, same_scores
 
 JOBS = [
     "dataset=polish",
@@ -45,7 +44,6 @@ BASELINES = {
     "sweeper": {"Hydra's basic sweeper": ["hydra/sweeper=basic"], "default (compose once)": []},
     "cache": {"no shared preprocessing": ["preprocess_cache=false"], "default (shared)": []},
 }
-SIDE_DIRS = ("baseline", "default")
 
 
 def fit_seconds(sweep_dir: Path) -> tuple[int, float]:
@@ -63,36 +61,34 @@ def main() -> None:
     if not os.environ.get("BANKRUPTCY_DATA_DIR"):
         sys.exit("set BANKRUPTCY_DATA_DIR to the data folder (e.g. ../shared/data)")
     sides = BASELINES[args.baseline]
+    baseline_side, default_side = sides
+    folder = {baseline_side: "baseline", default_side: "default"}
     out = Path(tempfile.mkdtemp(prefix="bench_sweep_overhead_"))
     walls = {side: [] for side in sides}
     per_job = {side: [] for side in sides}
     for r in range(args.repeats):
         order = list(sides) if r % 2 == 0 else list(sides)[::-1]
         for side in order:
-            sweep_dir = out / f"{r}_{SIDE_DIRS[0] if sides[side] else SIDE_DIRS[1]}"
+            sweep_dir = out / f"{r}_{folder[side]}"
             wall = run(sweep_dir, JOBS + args.overrides + sides[side])
             jobs, fits = fit_seconds(sweep_dir)
             walls[side].append(wall)
             per_job[side].append((wall - fits) / jobs)
             print(f"round {r + 1}: {side:<24} {wall:6.1f} s", flush=True)
 
-    baseline, default = (leaderboard(out / f"0_{name}", "cv/pr_auc") for name in SIDE_DIRS)
-    # a job override of the baseline's is in each of its jobs' keys (as preprocess_cache=False)
-    for override in next(iter(sides.values())):
-        key = re.escape(override.split("=")[0])
-        baseline.index = baseline.index.str.replace(rf" {key}=\S+", "", regex=True)
-    baseline = baseline.sort_index()
-    same = baseline.index.equals(default.index) and bool(((baseline - default).abs() < 1e-9).all())
+    # keyed by job number: the same grid numbers its jobs alike on both sides, while a job
+    # override of the baseline's (preprocess_cache=false) is in each of its jobs' overrides
+    boards = [leaderboard(out / f"0_{folder[side]}", "cv/pr_auc", key="job") for side in sides]
+    same = same_scores(*boards)
     print(f"\n{jobs} jobs per sweep, {os.cpu_count()} CPUs, medians of {args.repeats} rounds")
     print("| side | wall time | framework seconds per job |")
     print("|---|---:|---:|")
     for side in sides:
         wall, job = statistics.median(walls[side]), statistics.median(per_job[side])
         print(f"| {side} | {wall:.1f} s | {job:.2f} s |")
-    baseline, _ = sides
     for name, values in (("wall time", walls), ("framework time per job", per_job)):
         base, ours = (statistics.median(values[side]) for side in sides)
-        print(f"{name}: {ours / base:.2f}x {baseline}")
+        print(f"{name}: {ours / base:.2f}x {baseline_side}")
     print(f"same leaderboard: {'yes' if same else 'NO'}; sweeps kept in {out}")
 
 

@@ -66,12 +66,17 @@ def control(n_jobs: int) -> float:
     return sequential / (time.perf_counter() - start)
 
 
-def leaderboard(sweep_dir: Path, objective: str) -> pd.Series:
-    """Objective per job (keyed by its overrides) from the sweep's leaderboard.csv."""
+def leaderboard(sweep_dir: Path, objective: str, key: str = "overrides") -> pd.Series:
+    """Objective per job (keyed by its `key` column) from the sweep's leaderboard.csv."""
     table = pd.read_csv(sweep_dir / "leaderboard.csv")
     if (table["status"] != "ok").any():
         sys.exit(f"{sweep_dir}: not every job succeeded; see its leaderboard.md")
-    return table.set_index("overrides")[objective].sort_index()
+    return table.set_index(key)[objective].sort_index()
+
+
+def same_scores(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two `leaderboard` results hold the same jobs with the same objective."""
+    return a.index.equals(b.index) and bool(((a - b).abs() < 1e-9).all())
 
 
 def main() -> None:
@@ -96,7 +101,7 @@ def main() -> None:
 
     objective, _ = sweep_settings(out / "sequential")
     seq, par = leaderboard(out / "sequential", objective), leaderboard(out / "parallel", objective)
-    same = seq.index.equals(par.index) and bool(((seq - par).abs() < 1e-9).all())
+    same = same_scores(seq, par)
     threads = os.environ.get("OMP_NUM_THREADS", "1")
     print(f"experiment={args.experiment}: {len(seq)} jobs, {os.cpu_count()} CPUs, out={out}")
     print(f"threads per job    : OMP_NUM_THREADS={threads}")
