@@ -6,11 +6,15 @@ import json
 
 import pandas as pd
 import pytest
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import read_write
 
 from bankruptcy.deploy.package import ModelPackage
 from bankruptcy.job import JobInfo, run_job
 from bankruptcy.outputs import METRICS, PACKAGE
 from bankruptcy.preprocess.transform import QuantileTransformer
+from bankruptcy.run import job_info
 from bankruptcy.sweep.cache import CACHE_DIR, preprocess_cache
 from bankruptcy.sweep.callback import SweepCallback
 from tests.conftest import compose_config
@@ -92,3 +96,21 @@ def test_a_sweep_shares_its_cache_and_deletes_it_at_the_end(compose, tmp_path, d
         JobInfo(tmp_path / "alone"),
     )
     assert scores(swept) == pytest.approx(scores(alone), nan_ok=True)
+
+
+@pytest.mark.parametrize(
+    ("mode", "setting", "shared"),
+    [(RunMode.MULTIRUN, True, True), (RunMode.MULTIRUN, False, False), (RunMode.RUN, True, False)],
+)
+def test_only_the_jobs_of_a_sweep_with_the_option_on_share(tmp_path, mode, setting, shared):
+    overrides = [f"preprocess_cache={setting}", f"hydra.sweep.dir={tmp_path}"]
+    cfg = compose_config(overrides, return_hydra_config=True)
+    with read_write(cfg.hydra):  # what Hydra sets when it runs the job
+        cfg.hydra.mode, cfg.hydra.job.num = mode, 0
+        cfg.hydra.runtime.output_dir = str(tmp_path / "0")
+    HydraConfig.instance().set_config(cfg)
+    try:
+        info = job_info(cfg)
+    finally:
+        HydraConfig.instance().cfg = None
+    assert info.preprocess_cache == (preprocess_cache(tmp_path) if shared else None)
