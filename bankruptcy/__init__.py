@@ -9,6 +9,6 @@ import os
 # (a user's own setting wins).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from bankruptcy import resolvers  # noqa: E402  (after the environment it must not precede)
+from bankruptcy.experiment import resolvers  # noqa: E402  (after the environment it must not precede)
 
 resolvers.register()

@@ -1,57 +1,8 @@
-"""Score a CSV or Parquet file with a model package, in chunks.
-
-Examples::
-
-    python -m bankruptcy.predict models:/polish@champion companies.csv scored.csv
-    python -m bankruptcy.predict outputs/runs/<date>/<time> firms.parquet out.parquet --explain 3
-
-MODEL is ``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` (the registry in
-``$BANKRUPTCY_REGISTRY``, default ``registry/mlflow.db``) or a job directory. The output keeps
-the input's other columns (identifiers), then ``p_bankrupt`` (``score`` for score-only models),
-``decision`` (1 = flagged at the package's threshold), ``risk_band`` and ``warnings`` (values
-missing or outside the training range: scored, but flagged); ``--explain K`` adds the K largest
-risk factors of each row (``factor_<k>``, ``factor_<k>_shap``).
-"""
-
-from __future__ import annotations
+"""``python -m bankruptcy.predict``: the command lives in `bankruptcy.cli.predict`."""
 
 import sys
-import time
 
-from threadpoolctl import threadpool_limits
-
-from bankruptcy.commands import parser_for, run
-from bankruptcy.threads import available_cores
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line entry; returns the exit code."""
-    parser = parser_for("bankruptcy.predict", __doc__)
-    parser.add_argument("model", help="models:/NAME@ALIAS, models:/NAME/VERSION or a job dir")
-    parser.add_argument("input", help="CSV or Parquet file of companies (one row each)")
-    parser.add_argument("output", help="file to write (.csv or .parquet); must not exist")
-    parser.add_argument("--explain", type=int, default=0, metavar="K", help="top K factors")
-    parser.add_argument("--chunk-rows", type=int, default=100_000, help="rows per chunk")
-    parser.add_argument(
-        "--threads", type=int, default=available_cores(), help="native threads (default: cores)"
-    )
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    from bankruptcy.deploy.batch import score_file
-    from bankruptcy.deploy.registry import open_model
-
-    def score() -> None:
-        start = time.perf_counter()
-        with threadpool_limits(limits=args.threads):
-            package = open_model(args.model)
-            rows = score_file(
-                package, args.input, args.output, args.explain, args.chunk_rows, not args.quiet
-            )
-        seconds = time.perf_counter() - start
-        print(f"scored {rows:,} rows into {args.output} in {seconds:.1f} s")
-
-    return run(score)
-
+from bankruptcy.cli.predict import main
 
 if __name__ == "__main__":
     sys.exit(main())

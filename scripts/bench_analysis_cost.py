@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bankruptcy.outputs import read_metrics
+from bankruptcy.experiment.outputs import read_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 JOB = ["dataset=polish", "dataset.year=1", "model=gradient_boosting", "logger=wandb"]
@@ -88,9 +88,9 @@ def in_process_ratio() -> None:
     from hydra import compose, initialize_config_dir
     from threadpoolctl import threadpool_limits
 
-    from bankruptcy.builder import build_experiment
     from bankruptcy.evaluation.experiment import run_experiment
-    from bankruptcy.outputs import JobOutputs
+    from bankruptcy.experiment.builder import build_experiment
+    from bankruptcy.experiment.outputs import JobOutputs
     from bankruptcy.tracking.base import NullTracker
 
     data_dir = os.environ["BANKRUPTCY_DATA_DIR"]

@@ -85,7 +85,8 @@ def write_split(year: int, seed: int, path: Path) -> None:
     """The protocol's training rows, test rows and CV fold of each training row, as JSON."""
     import numpy as np
     from hydra import compose, initialize_config_dir
-    from hydra.utils import instantiate
+
+    from bankruptcy.experiment.builder import build_split
 
     with initialize_config_dir(str(ROOT / "conf"), version_base="1.3"):
         cfg = compose(
@@ -96,7 +97,7 @@ def write_split(year: int, seed: int, path: Path) -> None:
                 f"seed={seed}",
             ],
         )
-    split = instantiate(cfg.protocol).split(instantiate(cfg.dataset, _convert_="all"))
+    _, split = build_split(cfg)
     fold = np.empty(len(split.train), dtype=int)
     position = {row: i for i, row in enumerate(split.train)}
     for k, (_, val_rows) in enumerate(split.folds):

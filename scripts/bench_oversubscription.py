@@ -13,7 +13,7 @@ as one job alone on its share): anything far above 2x is oversubscription.
 Variants (threads = native OpenMP/BLAS threads per job):
 
 - ``project``: the project's sizing: each job gets cores / (jobs at once) threads
-  (`bankruptcy.threads.thread_share`, what the parallel launcher gives its workers) and OpenMP
+  (`bankruptcy.core.threads.thread_share`, what the parallel launcher gives its workers) and OpenMP
   waits passively (``OMP_WAIT_POLICY=PASSIVE``, set by ``import bankruptcy``).
 - ``all-passive``: every job takes all cores (two independent commands, each alone as far as
   it knows), passive waiting.
@@ -50,11 +50,10 @@ def worker(args) -> None:
         import lightgbm  # noqa: F401
         import sklearn.ensemble  # noqa: F401
     from hydra import compose, initialize_config_dir
-    from hydra.utils import instantiate
     from threadpoolctl import threadpool_limits
 
-    from bankruptcy.builder import build_pipeline
     from bankruptcy.evaluation.experiment import fit_and_score
+    from bankruptcy.experiment.builder import build_pipeline, build_split
 
     conf = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "conf")
     with initialize_config_dir(os.path.abspath(conf), version_base="1.3"):
@@ -66,8 +65,7 @@ def worker(args) -> None:
                 *args.set,
             ],
         )
-    dataset = instantiate(cfg.dataset, _convert_="all")
-    split = instantiate(cfg.protocol).split(dataset)
+    dataset, split = build_split(cfg)
     pipeline = build_pipeline(cfg)
     start = time.perf_counter()
     with threadpool_limits(limits=args.threads):  # None: the libraries' own defaults
@@ -78,7 +76,7 @@ def worker(args) -> None:
 
 def run_jobs(variant: str, at_once: int, args) -> list[float | None]:
     """Start `at_once` identical jobs together; their wall seconds (None past the timeout)."""
-    from bankruptcy.threads import thread_share
+    from bankruptcy.core.threads import thread_share
 
     sizing, wait = VARIANTS[variant]
     command = [sys.executable, __file__, "--worker", "--model", args.model, "--wait", wait]
@@ -127,7 +125,7 @@ def main() -> None:
     if args.worker:
         return worker(args)
 
-    from bankruptcy.threads import available_cores, thread_share
+    from bankruptcy.core.threads import available_cores, thread_share
 
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(

@@ -187,7 +187,7 @@ def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path) ->
 
 
 def batch_scoring(job: Path, rows: pd.DataFrame, env: dict, work: Path, n: int, big: int) -> None:
-    from bankruptcy.deploy.registry import open_model
+    from bankruptcy.serving.registry import open_model
 
     rng = np.random.default_rng(0)
     frame = rows.iloc[rng.integers(0, len(rows), n)].reset_index(drop=True)

@@ -10,7 +10,7 @@ import pytest
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import IntervalSweep
 
-from bankruptcy.builder import build_analyses, build_pipeline
+from bankruptcy.experiment.builder import build_analyses, build_pipeline
 from tests.conftest import compose_config
 from tests.helpers import CONF_DIR
 

@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 from bankruptcy.evaluation.metrics import METRICS
-from bankruptcy.job import JobInfo, run_job
-from bankruptcy.outputs import METRICS as METRICS_FILE
-from bankruptcy.outputs import PREDICTIONS
+from bankruptcy.experiment.job import JobInfo, run_job
+from bankruptcy.experiment.outputs import METRICS_FILE, PREDICTIONS_FILE
 from tests.helpers import NO_ANALYSES, ROOT, run_cli
 from tests.wandb_offline import read_offline_run, wandb_run_dirs
 
@@ -34,7 +33,7 @@ def test_job_writes_the_output_contract_and_logs_the_same_numbers(compose, tmp_p
     assert written["fit_seconds"] > 0
     assert 0.5 < written["cv/roc_auc"] <= 1
 
-    predictions = pd.read_csv(out / PREDICTIONS)
+    predictions = pd.read_csv(out / PREDICTIONS_FILE)
     assert len(predictions) == math.ceil(0.2 * 7027) and set(predictions.y_true) == {0, 1}
     assert predictions.p_bankrupt.between(0, 1).all()
 

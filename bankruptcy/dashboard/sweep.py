@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
 from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard
 from bankruptcy.tracking.offline import LoggedRun, find_runs, main_group
 

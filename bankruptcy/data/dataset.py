@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bankruptcy.errors import DataError
+from bankruptcy.core.errors import DataError
 
 __all__ = ["DataError", "Dataset", "encode_labels", "require_columns", "validate"]
 

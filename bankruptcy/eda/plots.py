@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 from matplotlib.scale import SymmetricalLogTransform
 from matplotlib.ticker import MaxNLocator
 
-from bankruptcy import figures
+from bankruptcy.core import figures
 
 CLASS_COLORS = {0: "#4C72B0", 1: "#C44E52"}
 CLASS_NAMES = {0: "operating (0)", 1: "bankrupt (1)"}

@@ -6,29 +6,13 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-import hydra
-from hydra.errors import InstantiationException
 from tqdm import tqdm
 
-from bankruptcy.data.dataset import DataError, Dataset
+from bankruptcy.data.dataset import Dataset
 from bankruptcy.eda import sections
 from bankruptcy.eda.render import header_lines, write_report
 
 REPORT_NAME = "eda_report.html"
-
-
-def load_dataset(dataset_cfg) -> Dataset:
-    """Instantiate a ``dataset`` config; a `DataError` exits with its one-line message.
-
-    The loader's message already names the file and the fix; Hydra's wrapping
-    and the traceback would only bury it.
-    """
-    try:
-        return hydra.utils.instantiate(dataset_cfg, _convert_="all")
-    except InstantiationException as error:
-        if isinstance(error.__cause__, DataError):
-            raise SystemExit(f"error: {error.__cause__}") from None
-        raise
 
 
 def section_builders(

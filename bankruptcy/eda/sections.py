@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from bankruptcy.core.figures import save_png
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.eda import plots, stats
-from bankruptcy.figures import save_png
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bankruptcy.artifacts import Artifacts
+from bankruptcy.core.artifacts import Artifacts
 from bankruptcy.evaluation import metrics as M
 from bankruptcy.evaluation.bootstrap import Bootstrap, batch_metric
 from bankruptcy.evaluation.charts import make_charts

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-from bankruptcy.artifacts import Chart
+from bankruptcy.core.artifacts import Chart
 from bankruptcy.evaluation.calibration import reliability_curve
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.plots import Curve, EvaluationData, score_bins, shown_scores

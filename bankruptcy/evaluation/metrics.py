@@ -20,7 +20,7 @@ import numpy as np
 from imblearn.metrics import geometric_mean_score, specificity_score
 from sklearn import metrics as skm
 
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
 
 log = logging.getLogger(__name__)
 

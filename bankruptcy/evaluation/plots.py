@@ -1,6 +1,6 @@
 """Evaluation plots of one job: ROC/PR curves, confusion matrix, calibration, scores.
 
-Figures are drawn with `bankruptcy.figures.new_figure` (matplotlib's object API on the
+Figures are drawn with `bankruptcy.core.figures.new_figure` (matplotlib's object API on the
 Agg canvas). Each ``*_figure`` function returns a `Figure` (tests read its titles and
 labels); the job's outputs write them.
 """
@@ -15,11 +15,11 @@ import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
 
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
+from bankruptcy.core.figures import new_figure
 from bankruptcy.evaluation.calibration import reliability_curve
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.threshold import threshold_table
-from bankruptcy.figures import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

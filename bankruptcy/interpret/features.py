@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from bankruptcy.pipeline.build import model_input_features
+from bankruptcy.pipeline.assembly import model_input_features
 
 
 def model_input(pipeline, X: pd.DataFrame) -> pd.DataFrame:

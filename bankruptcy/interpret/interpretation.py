@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from bankruptcy.artifacts import Artifacts
+from bankruptcy.core.artifacts import Artifacts
 from bankruptcy.interpret import plots
 from bankruptcy.interpret.features import model_input, source_column
 from bankruptcy.interpret.importance import native_table, permutation_table

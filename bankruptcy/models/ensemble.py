@@ -1,17 +1,17 @@
 """Ensembles of the project's own model options: out-of-fold stacking and score averaging.
 
-The base models are named by their ``conf/model/<name>.yaml`` option (``model.base``); their
-definitions arrive, unbuilt, in ``candidates`` (the ensemble's YAML pulls every candidate
-option in through its defaults list, so ``model.candidates.<name>.<key>=...`` overrides a base
-model's setting and the job's resolved config records it). Only the chosen ones are built, in
-``fit``. The ensemble is the pipeline's last step: everything it fits, including the stacking's
-internal cross-validation, sees only the rows the pipeline is fitted on.
+The base models are named by their ``conf/model/<name>.yaml`` option (``model.base``); the
+ensemble's YAML pulls every candidate option in through its defaults list, so
+``model.candidates.<name>.<key>=...`` overrides a base model's setting and the job's resolved
+config records it. The builder (`bankruptcy.experiment.builder.members`) builds only the chosen
+ones and hands them over as ``estimators``, as scikit-learn's own ensembles take them. The
+ensemble is the pipeline's last step: everything it fits, including the stacking's internal
+cross-validation, sees only the rows the pipeline is fitted on.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from hydra.utils import instantiate
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -19,26 +19,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from bankruptcy.errors import UserError
-
-
-def build_base_models(base, candidates) -> list[tuple[str, object]]:
-    """``(name, unfitted estimator)`` for every name in `base`, built from its candidate config.
-
-    Raises
-    ------
-    UserError
-        When `base` is empty, repeats a name or names a model that is not a candidate.
-    """
-    valid = ", ".join(sorted(candidates))
-    if not base:
-        raise UserError(f"model.base is empty; name two or more of: {valid}")
-    for name in base:
-        if name not in candidates:
-            raise UserError(f"model.base: unknown model {name!r}; valid base models: {valid}")
-    if len(set(base)) < len(base):
-        raise UserError(f"model.base={list(base)} names a model twice")
-    return [(name, instantiate(candidates[name], _convert_="all")) for name in base]
+from bankruptcy.core.errors import UserError
 
 
 class _Ensemble(ClassifierMixin, BaseEstimator):
@@ -48,8 +29,8 @@ class _Ensemble(ClassifierMixin, BaseEstimator):
         raise NotImplementedError
 
     def fit(self, X, y):
-        """Build the base models named in ``base`` and fit the ensemble on (`X`, `y`)."""
-        self.ensemble_ = self._make(build_base_models(self.base, self.candidates)).fit(X, y)
+        """Fit the ensemble (scikit-learn's, fitting clones of ``estimators``) on (`X`, `y`)."""
+        self.ensemble_ = self._make(list(self.estimators)).fit(X, y)
         self.classes_ = self.ensemble_.classes_
         self.n_features_in_ = self.ensemble_.n_features_in_
         return self
@@ -80,10 +61,8 @@ class StackingEnsemble(_Ensemble):
 
     Parameters
     ----------
-    base : list of str
-        Names of the base models (keys of `candidates`).
-    candidates : dict of str to dict
-        Model option name -> its unbuilt ``_target_`` config (from ``conf/model/<name>.yaml``).
+    estimators : list of (str, estimator)
+        The base models, named by their model option (``model.base``), unfitted.
     cv : int
         Folds of the internal cross-validation that produces the meta-learner's inputs.
     C : float
@@ -99,9 +78,8 @@ class StackingEnsemble(_Ensemble):
         The fitted stack.
     """
 
-    def __init__(self, base=(), candidates=None, cv=5, C=1.0, n_jobs=1, random_state=None):
-        self.base = base
-        self.candidates = candidates
+    def __init__(self, estimators=(), cv=5, C=1.0, n_jobs=1, random_state=None):
+        self.estimators = estimators
         self.cv = cv
         self.C = C
         self.n_jobs = n_jobs
@@ -137,12 +115,10 @@ class VotingEnsemble(_Ensemble):
 
     Parameters
     ----------
-    base : list of str
-        Names of the base models (keys of `candidates`).
-    candidates : dict of str to dict
-        Model option name -> its unbuilt ``_target_`` config (from ``conf/model/<name>.yaml``).
+    estimators : list of (str, estimator)
+        The base models, named by their model option (``model.base``), unfitted.
     weights : list of float or None
-        Weight of each base model, in the order of `base`; None = equal weights.
+        Weight of each base model, in the order of `estimators`; None = equal weights.
     average : {"probability", "rank"}
         What is averaged: the base models' probabilities or their quantiles.
     n_jobs : int
@@ -156,9 +132,8 @@ class VotingEnsemble(_Ensemble):
         With ``average="rank"``: each base model's sorted probabilities on the fitting rows.
     """
 
-    def __init__(self, base=(), candidates=None, weights=None, average="probability", n_jobs=1):
-        self.base = base
-        self.candidates = candidates
+    def __init__(self, estimators=(), weights=None, average="probability", n_jobs=1):
+        self.estimators = estimators
         self.weights = weights
         self.average = average
         self.n_jobs = n_jobs

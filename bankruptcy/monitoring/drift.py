@@ -23,8 +23,8 @@ from scipy import stats
 
 from bankruptcy.monitoring.measures import (
     holm,
-    ks_pvalue,
-    ks_statistic,
+    ks_test_pvalue,
+    ks_test_statistic,
     psi,
     psi_from_shares,
     robust_scale,
@@ -78,10 +78,10 @@ def numeric_column(reference: np.ndarray, current: np.ndarray, n_bins: int) -> d
     row = {"test": "ks", "n_reference": ref.size, "n_current": cur.size}
     if min(ref.size, cur.size) < MIN_VALUES:
         return row | {"status": _too_few(ref.size, cur.size)}
-    statistic = ks_statistic(ref, cur)
+    statistic = ks_test_statistic(ref, cur)
     return row | {
         "statistic": statistic,
-        "pvalue": ks_pvalue(ref, cur, statistic),
+        "pvalue": ks_test_pvalue(ref, cur, statistic),
         "psi": psi(ref, cur, n_bins),
         "wasserstein": wasserstein_effect(ref, cur, robust_scale(ref)),
         "status": "tested",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
 from bankruptcy.evaluation import metrics
 from bankruptcy.evaluation.bootstrap import Batch, Bootstrap, batch_metric
 from bankruptcy.evaluation.metrics import ScoreKind

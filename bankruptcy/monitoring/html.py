@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bankruptcy.core.figures import save_png
 from bankruptcy.evaluation.metrics import ScoreKind
-from bankruptcy.figures import save_png
 from bankruptcy.monitoring import plots
 
 TITLE = "Model monitoring report"

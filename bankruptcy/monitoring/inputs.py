@@ -11,7 +11,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
 
 #: Rows a window needs: the multivariate test scores half of them, the others need fewer.
 MIN_ROWS = 50

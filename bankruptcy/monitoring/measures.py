@@ -1,6 +1,6 @@
 """Two-sample measures shared by feature and score monitoring.
 
-- `ks_statistic`, `ks_pvalue`: the two-sample Kolmogorov-Smirnov test.
+- `ks_test_statistic`, `ks_test_pvalue`: the two-sample Kolmogorov-Smirnov test.
 - `psi`: population stability index on bins cut at reference quantiles.
 - `robust_scale` and `wasserstein_effect`: a shift in "robust standard deviations".
 - `holm`: Holm's step-down adjustment (family-wise error control under any dependence).
@@ -28,7 +28,7 @@ IQR_PER_SD = 1.349
 WINSOR_QUANTILES = (0.01, 0.99)
 
 
-def ks_statistic(reference: np.ndarray, current: np.ndarray) -> float:
+def ks_test_statistic(reference: np.ndarray, current: np.ndarray) -> float:
     """Largest gap between the empirical CDFs of two sorted, non-empty samples.
 
     The statistic of ``scipy.stats.ks_2samp``, from samples sorted once by the caller.
@@ -40,7 +40,7 @@ def ks_statistic(reference: np.ndarray, current: np.ndarray) -> float:
     return float(np.abs(gap).max())
 
 
-def ks_pvalue(reference: np.ndarray, current: np.ndarray, statistic: float) -> float:
+def ks_test_pvalue(reference: np.ndarray, current: np.ndarray, statistic: float) -> float:
     """Two-sided p-value of the KS `statistic` of two sorted samples.
 
     Exact (``ks_2samp(method="exact")``) when either sample is small; otherwise

@@ -1,6 +1,6 @@
 """Figures of the monitoring report: features, scores, drift tests, performance.
 
-Drawn with `bankruptcy.figures.new_figure` (matplotlib's object API on the Agg canvas,
+Drawn with `bankruptcy.core.figures.new_figure` (matplotlib's object API on the Agg canvas,
 nothing global); every function returns a `Figure`, `html.write_html` saves them.
 Feature panels show empirical CDFs: the KS statistic is their largest vertical gap, so
 the picture shows what the test measured. Heavy-tailed ratios are drawn on a
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from bankruptcy.core.figures import new_figure
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.plots import score_axis, score_bins, shown_scores
-from bankruptcy.figures import new_figure
 from bankruptcy.monitoring.measures import robust_scale
 
 if TYPE_CHECKING:

@@ -24,9 +24,9 @@ import json
 import numpy as np
 import pandas as pd
 
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
+from bankruptcy.core.jsonable import json_ready
 from bankruptcy.evaluation.metrics import ScoreKind
-from bankruptcy.jsonable import json_ready
 from bankruptcy.monitoring.drift import column_kinds, feature_drift
 from bankruptcy.monitoring.estimate import estimate_performance
 from bankruptcy.monitoring.inputs import (

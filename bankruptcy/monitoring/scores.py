@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from bankruptcy.monitoring.measures import ks_pvalue, ks_statistic, psi
+from bankruptcy.monitoring.measures import ks_test_pvalue, ks_test_statistic, psi
 
 
 def flagged_share_test(reference_flags: np.ndarray, current_flags: np.ndarray) -> dict:
@@ -43,15 +43,15 @@ def score_drift(
     Returns
     -------
     dict
-        ``ks_statistic``, ``ks_pvalue``, ``psi``, ``threshold``,
+        ``ks_test_statistic``, ``ks_pvalue``, ``psi``, ``threshold``,
         ``share_above_threshold`` (``reference``, ``current``, ``pvalue``) and the mean
         scores (``mean_reference``, ``mean_current``).
     """
     ref, cur = np.sort(reference_scores), np.sort(current_scores)
-    statistic = ks_statistic(ref, cur)
+    statistic = ks_test_statistic(ref, cur)
     return {
-        "ks_statistic": statistic,
-        "ks_pvalue": ks_pvalue(ref, cur, statistic),
+        "ks_test_statistic": statistic,
+        "ks_pvalue": ks_test_pvalue(ref, cur, statistic),
         "psi": psi(ref, cur, n_bins),
         "threshold": float(threshold),
         "share_above_threshold": flagged_share_test(ref >= threshold, cur >= threshold),

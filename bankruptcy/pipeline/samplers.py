@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from bankruptcy.errors import DataError
+from bankruptcy.core.errors import DataError
 
 
 class CappedNeighbors(BaseEstimator):

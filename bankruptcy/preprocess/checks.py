@@ -7,7 +7,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
 
 
 class PreprocessError(UserError):

@@ -117,7 +117,7 @@ OHLSON_INDICATORS = {
 class ReadsColumnNames:
     """Marks estimators that evaluate ``dataset.concepts``, so read their input columns by name.
 
-    `bankruptcy.pipeline.build.build_pipeline` makes the steps before such an estimator output
+    `bankruptcy.pipeline.assembly.build_pipeline` makes the steps before such an estimator output
     pandas DataFrames; everywhere else steps hand each other plain arrays, which is cheaper.
     """
 

@@ -16,10 +16,10 @@ from hydra.core import utils as hydra_utils
 from hydra.core.utils import JobReturn
 from hydra.experimental.callback import Callback
 from hydra.types import RunMode
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from bankruptcy.outputs import JobStatus
+from bankruptcy.experiment.builder import build_tracker
+from bankruptcy.experiment.outputs import JobStatus
 from bankruptcy.sweep import cache, progress
 from bankruptcy.sweep.jobs import read_record
 from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard, settings_from
@@ -38,7 +38,7 @@ def sweep_group(sweep_dir: str) -> str:
 
 
 class SweepCallback(Callback):
-    """Progress lines, leaderboard files, a W&B "sweep-summary" run and W&B dashboard.
+    """Progress lines, leaderboard files and a W&B "sweep-summary" run.
 
     Parameters
     ----------
@@ -46,14 +46,11 @@ class SweepCallback(Callback):
         Log the leaderboard to a summary run through the configured ``logger``.
     top : int
         Rows of the leaderboard printed to the console at the end.
-    dashboard : bool
-        Write ``dashboard.json`` (`bankruptcy.dashboard`) when the jobs logged W&B runs.
     """
 
-    def __init__(self, summary_run: bool = True, top: int = 10, dashboard: bool = True) -> None:
+    def __init__(self, summary_run: bool = True, top: int = 10) -> None:
         self.summary_run = summary_run
         self.top = top
-        self.dashboard = dashboard
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -86,29 +83,7 @@ class SweepCallback(Callback):
         print_top(board, self.top)
         log.info("Leaderboard: %s", paths["html"])
         if self.summary_run:
-            log_summary_run(instantiate(config.logger), board, paths, sweep_group(str(sweep_dir)))
-        if self.dashboard:
-            write_dashboard(sweep_dir)
-
-
-def write_dashboard(sweep_dir: Path) -> Path | None:
-    """Write the sweep's W&B dashboard specification beside its leaderboard, if it has runs.
-
-    Returns the file written, or None when the sweep logged no W&B runs (``logger=none``).
-    """
-    # Imported here: the dashboard reads this module, and W&B's libraries load only when used.
-    from bankruptcy.dashboard.sweep import DashboardError, read_sweep
-
-    try:
-        runs = read_sweep(sweep_dir)
-    except DashboardError as error:
-        log.info("No W&B dashboard: %s", error)
-        return None
-    from bankruptcy.dashboard.views import SPEC_FILE, specification, write
-
-    path = write(specification(runs), sweep_dir / SPEC_FILE)
-    log.info("W&B dashboard specification: %s", path)
-    return path
+            log_summary_run(build_tracker(config.logger), board, paths, sweep_group(str(sweep_dir)))
 
 
 def log_summary_run(tracker, board: Leaderboard, paths: dict[str, Path], group: str) -> None:
@@ -117,7 +92,7 @@ def log_summary_run(tracker, board: Leaderboard, paths: dict[str, Path], group: 
     Parameters
     ----------
     tracker : bankruptcy.tracking tracker
-        From ``instantiate(cfg.logger)``.
+        From `bankruptcy.experiment.builder.build_tracker`.
     board : Leaderboard
         The sweep's leaderboard.
     paths : dict of str to pathlib.Path

@@ -1,6 +1,6 @@
 """Fail-soft, resumable execution of one sweep job.
 
-``bankruptcy.run.main`` calls :func:`guarded`. In a multirun it
+``bankruptcy.cli.run.main`` calls :func:`guarded`. In a multirun it
 
 - skips a job whose override set already completed anywhere in the sweep dir (resume),
 - sets aside results left in its output dir by a *different* override set (Hydra reuses
@@ -10,7 +10,7 @@
   sweeper that handles failures itself (Optuna's ``max_failure_rate``) sees it.
 
 Outside a multirun it only calls the job: errors propagate and the process exits non-zero, a
-:class:`~bankruptcy.errors.UserError` as one line (``error: <message>``) without a traceback.
+:class:`~bankruptcy.core.errors.UserError` as one line (``error: <message>``) without a traceback.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from bankruptcy.errors import UserError
-from bankruptcy.outputs import ERROR, METRICS, JobStatus
+from bankruptcy.core.errors import UserError
+from bankruptcy.experiment.outputs import ERROR_FILE, METRICS_FILE, JobStatus
 from bankruptcy.sweep.jobs import (
     JobRecord,
     find_completed,
@@ -87,10 +87,10 @@ def guarded(cfg: DictConfig, run_job: Callable[[DictConfig], float]) -> float:
         value = float(run_job(cfg))
     except Exception as exc:
         message = one_line(exc)
-        (job_dir / ERROR).write_text(traceback.format_exc())
+        (job_dir / ERROR_FILE).write_text(traceback.format_exc())
         failed = {"status": JobStatus.FAILED, "error": message, "finished": time.time()}
         write_record(job_dir, {**record, **failed})
-        log.error("Job failed (%s): %s; details in %s", " ".join(overrides), message, ERROR)
+        log.error("Job failed (%s): %s; details in %s", " ".join(overrides), message, ERROR_FILE)
         if not cfg.get("fail_soft", True):
             raise
         return math.nan
@@ -126,10 +126,14 @@ def set_aside_stale(job_dir: Path, overrides: list[str], sweep_dir: Path) -> Non
     other overrides are moved to ``<sweep>/archive/`` so the leaderboard keeps them.
     """
     record = read_record(job_dir)
-    if record is None and not (job_dir / METRICS).exists() and not (job_dir / ERROR).exists():
+    if (
+        record is None
+        and not (job_dir / METRICS_FILE).exists()
+        and not (job_dir / ERROR_FILE).exists()
+    ):
         return
     if record is not None and override_key(record.get("overrides", ())) == override_key(overrides):
-        for name in (METRICS, ERROR):
+        for name in (METRICS_FILE, ERROR_FILE):
             (job_dir / name).unlink(missing_ok=True)
         return
     name = job_dir.relative_to(sweep_dir).as_posix().replace("/", "_")

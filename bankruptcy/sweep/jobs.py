@@ -16,7 +16,14 @@ from pathlib import Path
 
 import yaml
 
-from bankruptcy.outputs import ERROR, HYDRA_OVERRIDES, METRICS, RECORD, JobStatus, read_metrics
+from bankruptcy.experiment.outputs import (
+    ERROR_FILE,
+    HYDRA_OVERRIDES_FILE,
+    METRICS_FILE,
+    RECORD_FILE,
+    JobStatus,
+    read_metrics,
+)
 
 # Which record wins when one override set was run more than once (resume, retries).
 _STATUS_RANK = {JobStatus.OK: 3, JobStatus.FAILED: 2, JobStatus.RUNNING: 1}
@@ -62,7 +69,7 @@ class JobRecord:
 def read_record(job_dir: Path) -> dict | None:
     """The guard's ``job.json`` of `job_dir`, or None when it has none (or it is unreadable)."""
     try:
-        return json.loads((job_dir / RECORD).read_text())
+        return json.loads((job_dir / RECORD_FILE).read_text())
     except (OSError, ValueError):
         return None
 
@@ -70,9 +77,9 @@ def read_record(job_dir: Path) -> dict | None:
 def write_record(job_dir: Path, record: dict) -> None:
     """Write ``job.json`` atomically so a concurrent reader never sees half a file."""
     job_dir.mkdir(parents=True, exist_ok=True)
-    tmp = job_dir / f".{RECORD}.{os.getpid()}.tmp"
+    tmp = job_dir / f".{RECORD_FILE}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(record, indent=2, default=str))
-    tmp.replace(job_dir / RECORD)
+    tmp.replace(job_dir / RECORD_FILE)
 
 
 def error_summary(text: str) -> str:
@@ -85,24 +92,24 @@ def load_job(job_dir: Path) -> JobRecord | None:
     """Read one job dir into a :class:`JobRecord`; None if it is not a job dir."""
     record = read_record(job_dir)
     metrics = read_metrics(job_dir)
-    error_text = _read_text(job_dir / ERROR)
+    error_text = _read_text(job_dir / ERROR_FILE)
     if record is not None:
         overrides = tuple(record.get("overrides", ()))
         status = JobStatus(record.get("status", JobStatus.INCOMPLETE))
         error = record.get("error") or error_summary(error_text)
         finished = float(record.get("finished") or record.get("started") or 0.0)
-    elif (job_dir / HYDRA_OVERRIDES).is_file():
-        overrides = tuple(yaml.safe_load((job_dir / HYDRA_OVERRIDES).read_text()) or ())
+    elif (job_dir / HYDRA_OVERRIDES_FILE).is_file():
+        overrides = tuple(yaml.safe_load((job_dir / HYDRA_OVERRIDES_FILE).read_text()) or ())
         status = (
             JobStatus.OK if metrics else JobStatus.FAILED if error_text else JobStatus.INCOMPLETE
         )
         error = error_summary(error_text)
-        finished = _mtime(job_dir / METRICS) or _mtime(job_dir / HYDRA_OVERRIDES)
+        finished = _mtime(job_dir / METRICS_FILE) or _mtime(job_dir / HYDRA_OVERRIDES_FILE)
     else:
         return None
     if status == JobStatus.OK and not metrics:
         # A record claiming success without its metrics cannot be trusted for resume.
-        status, error = JobStatus.INCOMPLETE, f"{METRICS} missing"
+        status, error = JobStatus.INCOMPLETE, f"{METRICS_FILE} missing"
     metrics = metrics if status == JobStatus.OK else {}
     return JobRecord(job_dir, overrides, status, metrics, error, finished)
 
@@ -112,7 +119,7 @@ def iter_job_dirs(sweep_dir: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(sweep_dir):
         dirs[:] = sorted(d for d in dirs if d not in _PRUNED and not d.startswith("_"))
         here = Path(root)
-        if here != sweep_dir and (RECORD in files or (here / HYDRA_OVERRIDES).is_file()):
+        if here != sweep_dir and (RECORD_FILE in files or (here / HYDRA_OVERRIDES_FILE).is_file()):
             yield here
 
 

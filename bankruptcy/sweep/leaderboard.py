@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from bankruptcy.evaluation.metrics import higher_is_better
-from bankruptcy.outputs import JobStatus
+from bankruptcy.experiment.outputs import JobStatus
 from bankruptcy.sweep.jobs import JobRecord, collect_jobs, split_override
 
 DEFAULT_OBJECTIVE = "cv/pr_auc"

@@ -16,7 +16,7 @@ from pathlib import Path
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import DictConfig
 
-from bankruptcy.outputs import JobStatus
+from bankruptcy.experiment.outputs import JobStatus
 
 STATE = "sweep.json"
 LOG = "progress.jsonl"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bankruptcy.outputs import JobStatus
+from bankruptcy.experiment.outputs import JobStatus
 from bankruptcy.sweep.leaderboard import Leaderboard
 
 # Columns the compact (Markdown/HTML) views show after the parameters, when present.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bankruptcy.artifacts import Chart
+from bankruptcy.core.artifacts import Chart
 
 
 class NullTracker:

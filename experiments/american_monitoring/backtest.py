@@ -35,8 +35,8 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from threadpoolctl import threadpool_limits
 
-from bankruptcy.builder import build_pipeline
 from bankruptcy.evaluation import metrics as M
+from bankruptcy.experiment.builder import build_dataset, build_pipeline
 from bankruptcy.monitoring import monitor, promotion_gate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,9 +57,7 @@ def load(data_dir: str):
     """The composed config and the American dataset (firm-years, year column)."""
     with initialize_config_dir(str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("config", overrides=[f"paths.data_dir={data_dir}", *COMMAND])
-    from hydra.utils import instantiate
-
-    return cfg, instantiate(cfg.dataset, _convert_="all")
+    return cfg, build_dataset(cfg.dataset)
 
 
 class Model:
@@ -148,7 +146,7 @@ def run(cfg, data) -> pd.DataFrame:
 
 def figure(table: pd.DataFrame, path: Path) -> None:
     """Realized ROC-AUC per policy, and the label-free estimate against it."""
-    from bankruptcy.figures import new_figure, save_png
+    from bankruptcy.core.figures import new_figure, save_png
 
     fig = new_figure(11, 4.2)
     left, right = fig.subplots(1, 2)

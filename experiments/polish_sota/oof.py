@@ -22,12 +22,11 @@ from pathlib import Path
 
 import numpy as np
 from hydra import compose, initialize_config_dir
-from hydra.utils import instantiate
 from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from bankruptcy.builder import build_pipeline
 from bankruptcy.evaluation.experiment import fit_and_score
+from bankruptcy.experiment.builder import build_pipeline, build_split
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 CACHE = Path("outputs/polish_sota/oof")
@@ -123,8 +122,7 @@ def fit(year: int, names: list[str]) -> None:
         if path.exists():
             continue
         cfg = compose_cfg(CANDIDATES[name], year)
-        dataset = instantiate(cfg.dataset, _convert_="all")
-        split = instantiate(cfg.protocol).split(dataset)
+        dataset, split = build_split(cfg)
         pipeline = build_pipeline(cfg)
         y = dataset.y.to_numpy()
         scores, labels = [], []

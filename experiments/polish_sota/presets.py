@@ -15,11 +15,10 @@ import sys
 
 import numpy as np
 from hydra import compose, initialize_config_dir
-from hydra.utils import instantiate
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from bankruptcy.builder import build_pipeline
 from bankruptcy.evaluation.experiment import fit_and_score
+from bankruptcy.experiment.builder import build_pipeline, build_split
 
 CONF = os.path.join(os.path.dirname(__file__), "..", "..", "conf")
 SEEDS = (42, 1, 2)
@@ -46,8 +45,7 @@ def fold_scores(overrides: list[str], seed: int) -> np.ndarray:
         cfg = compose(
             "config", overrides=[f"paths.data_dir={data_dir}", f"seed={seed}", *overrides]
         )
-    dataset = instantiate(cfg.dataset, _convert_="all")
-    split = instantiate(cfg.protocol).split(dataset)
+    dataset, split = build_split(cfg)
     pipeline = build_pipeline(cfg)
     y = dataset.y.to_numpy()
     rows = []

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bankruptcy.dashboard.__main__ import main
+from bankruptcy.cli.dashboard import main
 from bankruptcy.evaluation.charts import MAX_POINTS
 from bankruptcy.sweep.callback import sweep_group
 from bankruptcy.tracking.wandb_tracker import WandbTracker

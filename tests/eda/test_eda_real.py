@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from bankruptcy.core.errors import UserError
 from bankruptcy.eda.browser import check_page, dump_dom, screenshot
 from bankruptcy.eda.render import write_report
-from bankruptcy.eda.run import load_dataset
 from bankruptcy.eda.sections import FigureFile, Section, duplicates_section, time_section
+from bankruptcy.experiment.builder import build_dataset
 from tests.eda.test_report import SECTION_IDS
 from tests.wandb_offline import read_offline_run, wandb_run_dirs
 
@@ -25,7 +26,7 @@ def test_time_section_on_the_real_american_file(compose, data_dir, tmp_path):
     cfg = compose(
         ["dataset=american", "dataset.file=american_bankruptcy_partial.csv"], config_name="eda"
     )
-    section = time_section(load_dataset(cfg.dataset), tmp_path)
+    section = time_section(build_dataset(cfg.dataset), tmp_path)
 
     table = section.tables[0].frame.set_index("period")
     assert table.index.tolist() == list(range(1999, 2019))
@@ -44,19 +45,19 @@ def test_time_section_on_the_real_american_file(compose, data_dir, tmp_path):
 
 
 def test_duplicates_on_the_real_qualitative_file(compose, tmp_path):
-    dataset = load_dataset(compose(["dataset=qualitative"], config_name="eda").dataset)
+    dataset = build_dataset(compose(["dataset=qualitative"], config_name="eda").dataset)
     section = duplicates_section(dataset, tmp_path)
     # shared/data/README.md: 250 rows but only 103 distinct ones.
     assert section.metrics["duplicate_rows"] == 250 - 103
     assert "147 rows repeat an earlier row" in section.paragraphs[0]
 
 
-def test_unusable_dataset_exits_with_one_line_naming_file_and_fix(compose, tmp_path):
+def test_unusable_dataset_is_one_line_naming_file_and_fix(compose, tmp_path):
     csv = tmp_path / "firms.csv"
     csv.write_text("x,status\n1,0\n2,0\n")
     cfg = compose(["dataset=csv", f"dataset.path={csv}", "dataset.target=status"], "eda")
-    with pytest.raises(SystemExit) as exit_info:
-        load_dataset(cfg.dataset)
+    with pytest.raises(UserError) as exit_info:
+        build_dataset(cfg.dataset)
     message = str(exit_info.value)
     assert "\n" not in message
     assert "firms.csv" in message and "dataset.positive" in message

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bankruptcy.core.figures import save_png
 from bankruptcy.eda import plots, stats
 from bankruptcy.eda.browser import BrowserMissing, find_chromium
 from bankruptcy.eda.render import render_report
 from bankruptcy.eda.run import run_eda
 from bankruptcy.eda.sections import FigureFile, Section, Table, time_section
-from bankruptcy.figures import save_png
 from tests.helpers import SpyTracker
 
 SECTION_IDS = [

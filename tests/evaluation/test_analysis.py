@@ -8,11 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from bankruptcy.builder import build_analyses, build_experiment
 from bankruptcy.evaluation.analysis import choose_threshold
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.evaluation.metrics import ScoreKind, label_metrics
-from bankruptcy.outputs import METRICS
+from bankruptcy.experiment.builder import build_analyses, build_experiment
+from bankruptcy.experiment.outputs import METRICS_FILE
 
 FAST = ["bootstrap.n_resamples=200", "interpret=none", "logger=none"]
 FIGURES = {"roc", "pr", "confusion", "calibration", "scores", "threshold"}
@@ -87,8 +87,8 @@ def test_analysis_keys_intervals_and_figures(qualitative):
 @pytest.mark.slow
 def test_job_on_polish_year1_writes_intervals_threshold_extra_metrics_and_plots(compose, tmp_path):
     """A whole job on real data (small model, 3 folds, interpretation cut down), W&B offline."""
-    from bankruptcy.job import JobInfo, run_job
-    from bankruptcy.outputs import PLOTS
+    from bankruptcy.experiment.job import JobInfo, run_job
+    from bankruptcy.experiment.outputs import PLOTS_DIR
     from tests.wandb_offline import read_offline_run, wandb_run_dirs
 
     cfg = compose(
@@ -106,7 +106,7 @@ def test_job_on_polish_year1_writes_intervals_threshold_extra_metrics_and_plots(
     )
     out = tmp_path / "job"
     run_job(cfg, JobInfo(output_dir=out))
-    metrics = json.loads((out / METRICS).read_text())
+    metrics = json.loads((out / METRICS_FILE).read_text())
     for name in ("roc_auc", "pr_auc", "g_mean", "ks", "log_loss", "recall_at_fpr5"):
         point = metrics[f"test/{name}"]
         assert metrics[f"test/{name}_ci_low"] <= point <= metrics[f"test/{name}_ci_high"], name
@@ -114,7 +114,7 @@ def test_job_on_polish_year1_writes_intervals_threshold_extra_metrics_and_plots(
     assert 0 < metrics["threshold"] < 1 and not math.isnan(metrics["test/f1@threshold"])
     # F1-optimal threshold on training scores should not do worse than 0.5 by much on test
     assert metrics["test/f1@threshold"] > metrics["test/f1"] - 0.1
-    pngs = {p.stem for p in (out / PLOTS).glob("*.png")}
+    pngs = {p.stem for p in (out / PLOTS_DIR).glob("*.png")}
     assert pngs >= FIGURES
     assert pngs >= {"permutation_importance", "shap_summary", "company_factors"}
 

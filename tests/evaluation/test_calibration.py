@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bankruptcy.builder import build_experiment
 from bankruptcy.evaluation.calibration import reliability_curve
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.experiment.builder import build_experiment
 
 
 def test_reliability_curve_follows_the_diagonal_for_calibrated_scores():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from bankruptcy.artifacts import Artifacts
+from bankruptcy.core.artifacts import Artifacts
 from bankruptcy.evaluation.charts import (
     CHARTS,
     MAX_POINTS,
@@ -17,7 +17,7 @@ from bankruptcy.evaluation.charts import (
 )
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.plots import FIGURES, EvaluationData
-from bankruptcy.outputs import JobOutputs
+from bankruptcy.experiment.outputs import JobOutputs
 from tests.evaluation.test_plots import curve
 from tests.helpers import SpyTracker
 

@@ -13,11 +13,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from threadpoolctl import threadpool_info
 
-from bankruptcy import threads
-from bankruptcy.builder import build_experiment
-from bankruptcy.errors import UserError
+from bankruptcy.core import threads
+from bankruptcy.core.errors import UserError
+from bankruptcy.core.threads import fold_workers, thread_share
 from bankruptcy.evaluation.experiment import run_experiment
-from bankruptcy.threads import fold_workers, thread_share
+from bankruptcy.experiment.builder import build_experiment
 from tests.helpers import NO_ANALYSES
 
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bankruptcy.artifacts import Artifacts
-from bankruptcy.errors import UserError
+from bankruptcy.core.artifacts import Artifacts
+from bankruptcy.core.errors import UserError
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.plots import FIGURES, EvaluationData, PlotMaker
-from bankruptcy.outputs import JobOutputs
+from bankruptcy.experiment.outputs import JobOutputs
 from tests.helpers import SpyTracker
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from bankruptcy.builder import build_experiment
 from bankruptcy.evaluation.experiment import ExperimentResult
 from bankruptcy.evaluation.metrics import positive_scores
+from bankruptcy.experiment.builder import build_experiment
 from tests.conftest import compose_config
 
 

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from bankruptcy.builder import build_experiment, build_pipeline
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
 from bankruptcy.evaluation.experiment import run_experiment
+from bankruptcy.experiment.builder import build_experiment, build_pipeline
 from bankruptcy.models.altman import AltmanZ
 from tests.conftest import concepts_of
 

@@ -13,9 +13,9 @@ import pytest
 from hydra.utils import instantiate
 from sklearn.base import clone
 
-from bankruptcy.builder import build_pipeline
 from bankruptcy.data.polish import load_polish
-from bankruptcy.job import JobInfo, run_job
+from bankruptcy.experiment.builder import build_pipeline
+from bankruptcy.experiment.job import JobInfo, run_job
 
 NO_ANALYSES = ["interpret=none", "plots=none", "bootstrap=none", "logger=none"]
 CATBOOST = pytest.mark.skipif(

@@ -8,16 +8,15 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from hydra.utils import instantiate
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
-from bankruptcy.builder import build_pipeline
+from bankruptcy.core.errors import UserError
 from bankruptcy.data.polish import load_polish
-from bankruptcy.errors import UserError
-from bankruptcy.job import JobInfo, run_job
-from bankruptcy.models.ensemble import StackingEnsemble, build_base_models
+from bankruptcy.experiment.builder import build_pipeline, component
+from bankruptcy.experiment.job import JobInfo, run_job
+from bankruptcy.models.ensemble import StackingEnsemble
 
 NO_ANALYSES = ["interpret=none", "plots=none", "bootstrap=none", "logger=none"]
 # quick bases: 30 trees each
@@ -37,13 +36,14 @@ def rows(data_dir):
     return data.X.iloc[pick].fillna(0.0).to_numpy(), data.y.iloc[pick].to_numpy()
 
 
-def model(compose, overrides):
-    return instantiate(compose(["model=stacking", *overrides]).model, _convert_="all")
+def built(compose, overrides, kind="stacking"):
+    """The ensemble of `kind` as the builder makes it (base models built and checked)."""
+    return component("model", compose([f"model={kind}", *overrides]).model)
 
 
 def test_base_models_come_from_their_own_yaml_with_overrides(compose, rows):
     lightgbm_yaml = compose(["model=lightgbm"]).model
-    stacking = model(compose, [*FAST, "model.candidates.lightgbm.num_leaves=5", "seed=3"])
+    stacking = built(compose, [*FAST, "model.candidates.lightgbm.num_leaves=5", "seed=3"])
     stacking.fit(*rows)
     fitted = stacking.named_estimators_["lightgbm"]
     assert fitted.num_leaves == 5 and lightgbm_yaml.num_leaves != 5  # the override
@@ -53,9 +53,8 @@ def test_base_models_come_from_their_own_yaml_with_overrides(compose, rows):
 
 
 def test_only_the_chosen_base_models_are_built(compose):
-    node = compose(["model=voting", "model.base=[logistic,random_forest]"]).model
-    built = build_base_models(node.base, instantiate(node, _convert_="all").candidates)
-    assert [(name, type(m).__name__) for name, m in built] == [
+    voting = built(compose, ["model.base=[logistic,random_forest]"], "voting")
+    assert [(name, type(m).__name__) for name, m in voting.estimators] == [
         ("logistic", "LogisticRegression"),
         ("random_forest", "RandomForestClassifier"),
     ]
@@ -70,22 +69,21 @@ def test_only_the_chosen_base_models_are_built(compose):
     ],
 )
 @pytest.mark.parametrize("kind", ["stacking", "voting"])
-def test_bad_base_lists_are_one_line_user_errors(kind, base, message, compose, rows):
-    ensemble = instantiate(compose([f"model={kind}", f"model.base={base}"]).model, _convert_="all")
+def test_bad_base_lists_are_one_line_user_errors_when_built(kind, base, message, compose):
     with pytest.raises(UserError, match=message) as error:
-        ensemble.fit(*rows)
+        built(compose, [f"model.base={base}"], kind)
     assert "\n" not in str(error.value)
 
 
 def test_soft_voting_rejects_a_base_without_probabilities(compose, rows):
-    voting = instantiate(compose(["model=voting", "model.base=[svm,logistic]"]).model)
+    voting = built(compose, ["model.base=[svm,logistic]"], "voting")
     with pytest.raises(UserError, match="svm gives no probabilities"):
         voting.fit(*rows)
 
 
 def test_meta_learner_is_trained_on_out_of_fold_scores(compose, rows):
     X, y = rows
-    stacking = model(compose, [*FAST, "model.cv=4"])
+    stacking = built(compose, [*FAST, "model.cv=4"])
     stacking.fit(X, y)
     # Rebuild the meta-learner's inputs by hand: each base model's out-of-fold probabilities
     # over the same internal folds. Fitted on in-sample scores the coefficients would differ.
@@ -106,9 +104,7 @@ def test_meta_learner_is_trained_on_out_of_fold_scores(compose, rows):
 
 def test_voting_averages_the_base_probabilities(compose, rows):
     X, y = rows
-    voting = instantiate(
-        compose(["model=voting", *FAST, "model.weights=[3,1]"]).model, _convert_="all"
-    ).fit(X, y)
+    voting = built(compose, [*FAST, "model.weights=[3,1]"], "voting").fit(X, y)
     bases = voting.named_estimators_
     expected = (3 * bases["lightgbm"].predict_proba(X) + bases["xgboost"].predict_proba(X)) / 4
     np.testing.assert_allclose(voting.predict_proba(X), expected)
@@ -117,10 +113,8 @@ def test_voting_averages_the_base_probabilities(compose, rows):
 def test_rank_voting_averages_each_base_models_quantiles(compose, rows):
     X, y = rows
     fit_rows, new_rows = slice(0, 1500), slice(1500, None)
-    voting = instantiate(
-        compose(["model=voting", *FAST, "model.average=rank", "model.weights=[3,1]"]).model,
-        _convert_="all",
-    ).fit(X[fit_rows], y[fit_rows])
+    voting = built(compose, [*FAST, "model.average=rank", "model.weights=[3,1]"], "voting")
+    voting.fit(X[fit_rows], y[fit_rows])
     assert not hasattr(voting, "predict_proba")  # quantiles are no probabilities
     quantiles = []
     for base in voting.ensemble_.estimators_:
@@ -136,7 +130,7 @@ def test_rank_voting_averages_each_base_models_quantiles(compose, rows):
 
 
 def test_unknown_voting_average_is_a_user_error(compose, rows):
-    voting = instantiate(compose(["model=voting", *FAST, "model.average=median"]).model)
+    voting = built(compose, [*FAST, "model.average=median"], "voting")
     with pytest.raises(UserError, match="model.average=median: use probability or rank"):
         voting.fit(*rows)
 

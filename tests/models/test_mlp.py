@@ -26,10 +26,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from bankruptcy.builder import build_pipeline
 from bankruptcy.data.polish import load_polish
-from bankruptcy.deploy import trusted
+from bankruptcy.experiment.builder import build_pipeline
 from bankruptcy.models.mlp import ACTIVATIONS, OPTIMIZER_NAMES, MLPClassifier
+from bankruptcy.serving import trusted
 
 # Small and fast, but able to fit sklearn's check datasets (accuracy > 0.83 on blobs).
 FAST = dict(hidden_sizes=(16,), lr=1e-2, batch_size=32, max_epochs=20)
@@ -252,7 +252,7 @@ def test_polish_year1_mlp_in_the_league_of_logistic_regression(data_dir):
 
 @pytest.mark.slow
 def test_job_logs_mlp_loss_curves_in_its_own_wandb_run(compose, tmp_path):
-    from bankruptcy.job import JobInfo, run_job
+    from bankruptcy.experiment.job import JobInfo, run_job
     from tests.wandb_offline import read_offline_run, wandb_run_dirs
 
     cfg = compose(

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
 from bankruptcy.monitoring import monitor, promotion_gate
 from bankruptcy.monitoring.inputs import MIN_ROWS
 

@@ -10,16 +10,16 @@ import pytest
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
+from bankruptcy.core.jsonable import json_ready
 from bankruptcy.evaluation.bootstrap import BATCH_METRICS, Bootstrap
-from bankruptcy.jsonable import json_ready
 from bankruptcy.monitoring import estimate_performance, monitor, to_json, write_html
 from bankruptcy.monitoring.drift import categorical_column, column_kinds
 from bankruptcy.monitoring.estimate import NOT_CALIBRATED
 from bankruptcy.monitoring.gate import delong
 from bankruptcy.monitoring.measures import (
     holm,
-    ks_pvalue,
-    ks_statistic,
+    ks_test_pvalue,
+    ks_test_statistic,
     psi,
     robust_scale,
     wasserstein_effect,
@@ -35,11 +35,11 @@ def heavy(n: int, seed: int, shift: float = 0.0) -> np.ndarray:
 @pytest.mark.parametrize(("n", "m"), [(5000, 200), (5000, 2000), (300, 40)])
 def test_ks_agrees_with_scipy(n, m):
     a, b = np.sort(heavy(n, 1)), np.sort(heavy(m, 2, shift=0.2))
-    statistic = ks_statistic(a, b)
+    statistic = ks_test_statistic(a, b)
     exact = stats.ks_2samp(a, b, method="exact")
     assert statistic == pytest.approx(exact.statistic)
     # the limiting law is conservative: p-values at most ~15 % above the exact ones
-    assert exact.pvalue <= ks_pvalue(a, b, statistic) <= 1.15 * exact.pvalue + 1e-12
+    assert exact.pvalue <= ks_test_pvalue(a, b, statistic) <= 1.15 * exact.pvalue + 1e-12
 
 
 def test_holm_adjusts_step_down_and_skips_untested():

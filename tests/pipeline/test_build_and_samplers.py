@@ -9,10 +9,10 @@ from imblearn.over_sampling import SMOTE
 from imblearn.pipeline import Pipeline
 from sklearn.linear_model import LogisticRegression
 
-from bankruptcy.builder import build_pipeline
 from bankruptcy.data.synthetic import load_synthetic
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.evaluation.protocol import HoldoutCV
+from bankruptcy.experiment.builder import build_pipeline
 from bankruptcy.pipeline.samplers import CappedNeighbors
 
 SAMPLERS = [

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.impute import KNNImputer
 
-from bankruptcy.builder import build_experiment
-from bankruptcy.errors import UserError
+from bankruptcy.core.errors import UserError
+from bankruptcy.experiment.builder import build_experiment
 from bankruptcy.preprocess.features import ConceptFeatures
 from bankruptcy.preprocess.impute import NumericImputer
 

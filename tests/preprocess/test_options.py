@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from bankruptcy.builder import build_pipeline
+from bankruptcy.experiment.builder import build_pipeline
 from bankruptcy.interpret.features import model_input
-from bankruptcy.pipeline.build import model_input_features
+from bankruptcy.pipeline.assembly import model_input_features
 
 PREPROCESS = Path(__file__).resolve().parents[2] / "conf" / "preprocess"
 OPTIONS = sorted(f"{p.parent.name}={p.stem}" for p in PREPROCESS.glob("*/*.yaml"))

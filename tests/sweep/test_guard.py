@@ -97,7 +97,7 @@ def test_results_of_other_overrides_in_a_reused_dir_are_archived(hydra_job):
 
 
 def test_single_run_user_error_exits_with_one_line(hydra_job):
-    from bankruptcy.errors import UserError
+    from bankruptcy.core.errors import UserError
 
     hydra_job("run", ["dataset.year=9"], mode=RunMode.RUN)
     with pytest.raises(SystemExit, match=r"^error: dataset.year=9 is not a Polish year$"):
@@ -107,7 +107,7 @@ def test_single_run_user_error_exits_with_one_line(hydra_job):
 def test_user_error_wrapped_by_instantiate_is_still_one_line(hydra_job):
     from hydra.errors import InstantiationException
 
-    from bankruptcy.errors import DataError
+    from bankruptcy.core.errors import DataError
 
     def wrapped():
         try:

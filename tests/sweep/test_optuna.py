@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from bankruptcy.report import main as report
+from bankruptcy.cli.report import main as report
 from bankruptcy.sweep.jobs import collect_jobs
 from tests.helpers import run_sweep
 

@@ -10,11 +10,11 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import read_write
 
-from bankruptcy.deploy.package import ModelPackage
-from bankruptcy.job import JobInfo, run_job
-from bankruptcy.outputs import METRICS, PACKAGE
+from bankruptcy.cli.run import job_info
+from bankruptcy.experiment.job import JobInfo, run_job
+from bankruptcy.experiment.outputs import METRICS_FILE, PACKAGE_DIR
 from bankruptcy.preprocess.transform import QuantileTransformer
-from bankruptcy.run import job_info
+from bankruptcy.serving.package import ModelPackage
 from bankruptcy.sweep.cache import CACHE_DIR, preprocess_cache
 from bankruptcy.sweep.callback import SweepCallback
 from tests.conftest import compose_config
@@ -62,7 +62,7 @@ def test_a_later_job_reuses_fitted_steps_with_the_same_scores(compose, tmp_path,
     )
     assert len(quantile_fits) == 3 * FITS
 
-    package = ModelPackage.load(tmp_path / "1" / PACKAGE)
+    package = ModelPackage.load(tmp_path / "1" / PACKAGE_DIR)
     assert package.pipeline.memory is None  # a deployed model never points at a sweep's cache
 
 
@@ -90,7 +90,7 @@ def test_a_sweep_shares_its_cache_and_deletes_it_at_the_end(compose, tmp_path, d
     assert list(board["status"]) == ["ok", "ok"]
     # job 1 read job 0's fitted steps; its numbers are those of a job that fits its own
     assert "model=decision_tree" in (sweep / "1" / ".hydra" / "overrides.yaml").read_text()
-    swept = json.loads((sweep / "1" / METRICS).read_text())
+    swept = json.loads((sweep / "1" / METRICS_FILE).read_text())
     alone = run_job(
         compose(["model=decision_tree", "protocol.n_splits=3", "logger=none", *NO_ANALYSES]),
         JobInfo(tmp_path / "alone"),

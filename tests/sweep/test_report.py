@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from bankruptcy.report import main
+from bankruptcy.cli.report import main
 from tests.sweep.fakes import make_job, metrics
 
 

@@ -14,7 +14,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from bankruptcy.outputs import JobStatus
+from bankruptcy.experiment.outputs import JobStatus
 from bankruptcy.sweep.jobs import collect_jobs, read_record
 from tests.helpers import run_sweep
 

@@ -10,7 +10,7 @@ import time
 import pandas as pd
 import pytest
 
-from bankruptcy.outputs import METRICS, JobStatus
+from bankruptcy.experiment.outputs import METRICS_FILE, JobStatus
 from bankruptcy.sweep.jobs import collect_jobs
 from tests.helpers import run_cli, run_sweep, start_sweep
 from tests.wandb_offline import read_offline_run, wandb_run_dirs
@@ -56,7 +56,7 @@ def test_failed_job_is_listed_summary_run_logged_and_best_rerun(tmp_path, data_d
     done = run_cli("bankruptcy.report", str(sweep), "--rerun-best", cwd=tmp_path, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     best = (sweep / "best.md").read_text()
-    rerun = json.loads((sweep / "_best" / METRICS).read_text())
+    rerun = json.loads((sweep / "_best" / METRICS_FILE).read_text())
     assert rerun["cv/pr_auc"] == pytest.approx(board.loc[0, "cv/pr_auc"])  # same config + seed
     assert "(reproduced)" in best and f"| {rerun['test/roc_auc']:.4f} |" in best
     assert len(collect_jobs(sweep)) == 2  # the re-run is not a sweep job
@@ -74,7 +74,7 @@ def test_killed_sweep_reruns_only_missing_jobs_even_with_another_launcher(tmp_pa
     proc.wait()
     first = {j.key: j.path for j in collect_jobs(sweep) if j.status == JobStatus.OK}
     assert 1 <= len(first) < 4
-    stamps = {key: (path / METRICS).stat().st_mtime_ns for key, path in first.items()}
+    stamps = {key: (path / METRICS_FILE).stat().st_mtime_ns for key, path in first.items()}
 
     # Jobs match on overrides, so the re-run may use local parallel workers.
     run_sweep(sweep, data_dir, *overrides, "hydra/launcher=parallel")
@@ -82,7 +82,7 @@ def test_killed_sweep_reruns_only_missing_jobs_even_with_another_launcher(tmp_pa
     assert len(jobs) == 4 and all(j.status == JobStatus.OK for j in jobs)
     for job in jobs:  # completed before the kill: not re-run
         if job.key in stamps:
-            assert (job.path / METRICS).stat().st_mtime_ns == stamps[job.key]
+            assert (job.path / METRICS_FILE).stat().st_mtime_ns == stamps[job.key]
     lines = [json.loads(x) for x in (sweep / "progress.jsonl").read_text().splitlines()]
     assert sorted(e["status"] for e in lines) == sorted(
         ["skipped"] * len(first) + ["ok"] * (4 - len(first))

@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from bankruptcy.artifacts import Chart
+from bankruptcy.core.artifacts import Chart
 from bankruptcy.tracking.keys import choice_keys
 from bankruptcy.tracking.offline import find_runs, read_run, run_dirs
 from bankruptcy.tracking.wandb_tracker import WandbTracker

@@ -1,0 +1,144 @@
+"""Turn a composed config into the experiment's objects: the one place that instantiates.
+
+Everything the config names is built here, checked before any data is read (unknown
+options, values scikit-learn's own validation refuses), and handed to Hydra-free code:
+`bankruptcy.evaluation` runs the protocol and the analyses, `bankruptcy.experiment.outputs` writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from imblearn.pipeline import Pipeline
+from omegaconf import DictConfig, OmegaConf
+
+from bankruptcy.core.errors import UserError
+from bankruptcy.data.dataset import Dataset
+from bankruptcy.evaluation.analysis import Analyses
+from bankruptcy.evaluation.protocol import Split
+from bankruptcy.experiment.options import check_option_names, validate_parameters
+from bankruptcy.pipeline.assembly import assemble
+
+#: Keys of an ensemble's config: the model options it combines (`MEMBERS`, by name) and the
+#: unbuilt configs they are chosen from (`CANDIDATES`); the built ones reach it as `estimators`.
+MEMBERS, CANDIDATES = "base", "candidates"
+
+
+@dataclass
+class Experiment:
+    """The built parts of one experiment."""
+
+    dataset: Dataset
+    split: Split
+    pipeline: Pipeline
+    analyses: Analyses
+    tracker: object
+
+
+def build_experiment(cfg: DictConfig, dataset: Dataset | None = None) -> Experiment:
+    """Build every part `cfg` describes; the data is read last, once the options passed.
+
+    Parameters
+    ----------
+    cfg : DictConfig
+        A composed ``conf/config.yaml``.
+    dataset : Dataset, optional
+        Data to use instead of loading ``cfg.dataset`` (retraining on new rows).
+    """
+    pipeline = build_pipeline(cfg)
+    analyses = build_analyses(cfg)
+    tracker = build_tracker(cfg.logger)
+    protocol = instantiate(cfg.protocol)
+    if dataset is None:
+        dataset = build_dataset(cfg.dataset)
+    return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker)
+
+
+def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
+    """The data of `cfg` (or `dataset`) and its protocol's split, for tools that fit by hand."""
+    protocol = instantiate(cfg.protocol)
+    dataset = build_dataset(cfg.dataset) if dataset is None else dataset
+    return dataset, protocol.split(dataset)
+
+
+def build_dataset(node: DictConfig) -> Dataset:
+    """Load the data a ``dataset`` config names; a loader's `UserError` comes out unwrapped.
+
+    The loader's message already names the file and the fix; Hydra's wrapping would bury it.
+    """
+    try:
+        return instantiate(node, _convert_="all")
+    except InstantiationException as error:
+        if isinstance(error.__cause__, UserError):
+            raise error.__cause__ from None
+        raise
+
+
+def build_tracker(node: Mapping):
+    """The tracker a ``logger`` config names (`bankruptcy.tracking`)."""
+    return instantiate(node)
+
+
+def build_pipeline(cfg: DictConfig) -> Pipeline:
+    """Preprocessing steps, then the sampler, then the (optionally calibrated) model.
+
+    Every step is built from its ``_target_`` config and its options checked (see `component`).
+    """
+    steps = [(name, component(f"preprocess.{name}", node)) for name, node in cfg.preprocess.items()]
+    steps.append(("sampler", component("sampler", cfg.sampler)))
+    model = component("model", cfg.model)
+    # calibration=none returns the model; sigmoid/isotonic wrap it (their CV sees fit rows only)
+    steps.append(("model", component("calibration", cfg.calibration, model)))
+    return assemble(steps)
+
+
+def build_analyses(cfg: DictConfig) -> Analyses:
+    """The post-protocol analyses: metrics, threshold, bootstrap, figures, interpretation."""
+    return Analyses(
+        metric_names=list(cfg.metrics.names),
+        threshold=instantiate(cfg.threshold),
+        bootstrap=instantiate(cfg.bootstrap),
+        plots=instantiate(cfg.plots, _convert_="all"),
+        interpretation=instantiate(cfg.interpret),
+    )
+
+
+def component(path: str, node: DictConfig | Mapping, *args):
+    """Instantiate the ``_target_`` config `node` at `path` (e.g. ``"model"``), checked.
+
+    An option its target does not take, or a value scikit-learn's parameter validation
+    refuses, raises a `UserError` naming ``<path>.<option>=<value>``. An ensemble's config
+    (`MEMBERS` and `CANDIDATES`) gets its chosen members built, and checked, first.
+    """
+    options = node if isinstance(node, dict) else OmegaConf.to_container(node, resolve=True)
+    built_members = {}
+    if CANDIDATES in options:
+        options = dict(options)
+        names, candidates = options.pop(MEMBERS, ()), options.pop(CANDIDATES)
+        built_members["estimators"] = members(path, names, candidates)
+    check_option_names(path, {**options, **built_members})
+    built = instantiate(options, *args, **built_members, _convert_="all")
+    validate_parameters(path, built, options)
+    return built
+
+
+def members(path: str, names, candidates: Mapping) -> list[tuple[str, object]]:
+    """``(name, estimator)`` for each model option `names` chooses among `candidates`, built.
+
+    Raises
+    ------
+    UserError
+        When `names` is empty, repeats a name or names a model that is not a candidate.
+    """
+    valid = ", ".join(sorted(candidates))
+    if not names:
+        raise UserError(f"{path}.{MEMBERS} is empty; name two or more of: {valid}")
+    for name in names:
+        if name not in candidates:
+            raise UserError(f"{path}.{MEMBERS}: unknown model {name!r}; valid base models: {valid}")
+    if len(set(names)) < len(names):
+        raise UserError(f"{path}.{MEMBERS}={list(names)} names a model twice")
+    return [(name, component(f"{path}.{CANDIDATES}.{name}", candidates[name])) for name in names]

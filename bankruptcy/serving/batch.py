@@ -1,0 +1,194 @@
+"""Batch scoring of CSV or Parquet files in chunks: bounded memory, whatever the file's size.
+
+Each chunk goes through the package's input contract (`bankruptcy.serving.contract`), is
+scored, and is appended to the output; the output is written under a temporary name and
+moved into place only when every chunk succeeded, so a failed run leaves no half file and
+never touches an existing one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bankruptcy.core.errors import UserError
+from bankruptcy.serving.package import ModelPackage, problems_line
+
+PARQUET = {".parquet", ".pq"}
+#: Rows scored at once: large enough to amortise per-call overhead, small enough for memory.
+CHUNK_ROWS = 100_000
+
+
+def file_format(path: Path) -> str:
+    """``parquet`` or ``csv`` from the file name."""
+    return "parquet" if path.suffix.lower() in PARQUET else "csv"
+
+
+def read_chunks(path: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The file's rows, `rows` at a time."""
+    if file_format(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        # pyarrow's defaults read a whole row group (often 1Mi rows, ~0.5 GB here) ahead;
+        # a buffered, single-threaded read keeps memory to about one chunk's worth
+        source = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 23)
+        for batch in source.iter_batches(batch_size=rows, use_threads=False):
+            yield batch.to_pandas()
+    else:
+        yield from pd.read_csv(path, chunksize=rows)
+
+
+def count_rows(path: Path) -> int | None:
+    """Rows of a Parquet file (from its metadata); None for CSV (unknown without reading)."""
+    if file_format(path) != "parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
+
+
+class ChunkWriter:
+    """Appends DataFrames to a CSV or Parquet file with one schema (the first chunk's)."""
+
+    def __init__(self, path: Path, format: str):
+        self.path = path
+        self.format = format
+        self.writer = None
+        self.schema = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Append `frame`."""
+        if self.format == "csv":
+            frame.to_csv(self.path, mode="a", header=self.writer is None, index=False)
+            self.writer = True
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, schema=self.schema, preserve_index=False)
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(self.path, self.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        """Finish the file."""
+        if self.format == "parquet" and self.writer is not None:
+            self.writer.close()
+
+
+def score_file(
+    package: ModelPackage,
+    source: str | Path,
+    target: str | Path,
+    explain: int = 0,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: bool = True,
+) -> int:
+    """Score every row of `source` into `target`; return the number of rows.
+
+    Parameters
+    ----------
+    package : ModelPackage
+        The model.
+    source, target : path
+        Input and output files, CSV or Parquet by extension. `target` must not exist.
+    explain : int
+        Add the `explain` largest risk factors of each row (SHAP), 0 for none.
+    chunk_rows : int
+        Rows read, scored and written at once.
+    progress : bool
+        Show a progress bar (rows) when writing to a terminal.
+
+    Raises
+    ------
+    UserError
+        A missing input, an existing output, or a chunk the contract refuses (with its rows).
+    """
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise UserError(f"{source}: no such input file (CSV or Parquet)")
+    if target.exists():
+        raise UserError(f"{target} exists: choose another output path (nothing is overwritten)")
+    if source.resolve() == target.resolve():
+        raise UserError(f"{target}: the output must differ from the input")
+    from tqdm.auto import tqdm
+
+    explainer = RowExplainer(package, explain) if explain else None
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    writer = ChunkWriter(partial, file_format(target))
+    done = 0
+    try:
+        with tqdm(
+            total=count_rows(source),
+            unit="rows",
+            disable=None if progress else True,
+            desc="scoring",
+        ) as bar:
+            for chunk in read_chunks(source, chunk_rows):
+                checked = package.contract.check(chunk, extra="passthrough")
+                if checked.problems:
+                    raise UserError(
+                        f"{source}, rows {done + 1}-{done + len(chunk)}: "
+                        f"{problems_line(checked.problems)}"
+                    )
+                out = package.predict(checked)
+                if explainer is not None:
+                    out = pd.concat([out, explainer.factors(checked.X)], axis=1)
+                writer.write(out)
+                done += len(chunk)
+                bar.update(len(chunk))
+        writer.close()
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return done
+
+
+class RowExplainer:
+    """The largest risk factors of each row: SHAP values on the model's input features.
+
+    Parameters
+    ----------
+    package : ModelPackage
+        The model; its reference rows are the explainer's background.
+    top : int
+        Factors per row.
+    background_rows : int
+        Reference rows the linear and model-agnostic explainers average over.
+    """
+
+    def __init__(self, package: ModelPackage, top: int, background_rows: int = 100):
+        from bankruptcy.interpret.features import model_input
+
+        self.package = package
+        self.top = top
+        reference, _ = package.reference()
+        self.background = model_input(package.pipeline, reference.head(background_rows))
+        self.descriptions = {f.name: f.description for f in package.contract.features}
+
+    def factors(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``factor_<k>`` (feature with its meaning) and ``factor_<k>_shap`` for k = 1..top."""
+        from bankruptcy.interpret.features import describe, model_input
+        from bankruptcy.interpret.shap_values import explain
+
+        rows = model_input(self.package.pipeline, X)
+        found = explain(self.package.pipeline[-1], rows, self.background, len(rows))
+        order = np.argsort(-found.values, axis=1, kind="stable")[:, : self.top]
+        names = np.asarray(
+            [_named(str(c), describe(str(c), self.descriptions)) for c in rows.columns],
+            dtype=object,
+        )
+        out = {}
+        for k in range(order.shape[1]):
+            out[f"factor_{k + 1}"] = names[order[:, k]]
+            out[f"factor_{k + 1}_shap"] = np.take_along_axis(found.values, order[:, [k]], 1)[:, 0]
+        return pd.DataFrame(out)
+
+
+def _named(feature: str, description: str) -> str:
+    return f"{feature}: {description}" if description else feature

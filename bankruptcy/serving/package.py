@@ -1,0 +1,336 @@
+"""The model package: everything needed to score, check input, explain and monitor a model.
+
+A package is a folder (the job's ``package/``, and the same files in the registry):
+
+- ``model.skops``: the pipeline refitted on all training rows, loaded without executing
+  arbitrary code (`bankruptcy.serving.trusted`);
+- ``package.json``: the manifest: the file's SHA-256, the input contract, the decision
+  threshold chosen on out-of-fold scores, whether scores are calibrated probabilities, the
+  risk bands, metrics with confidence intervals, the data, top risk factors, library
+  versions, the resolved config and the git commit;
+- ``MODEL_CARD.md``: the same, for people (`bankruptcy.serving.card`);
+- ``reference_features.parquet``: a sample of the training rows (input columns) and
+  ``reference_scores.parquet``: the test rows' scores and labels, what monitoring compares
+  production data against.
+
+Nothing is re-derived from the training data at serving time.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from bankruptcy.core.errors import UserError
+from bankruptcy.core.jsonable import json_ready
+from bankruptcy.evaluation.analysis import model_name
+from bankruptcy.evaluation.metrics import ScoreKind, positive_scores
+from bankruptcy.serving import trusted
+from bankruptcy.serving.card import render_card
+from bankruptcy.serving.contract import Checked, InputContract, Problem
+
+FORMAT = 1
+MODEL_FILE = "model.skops"
+MANIFEST = "package.json"
+CARD = "MODEL_CARD.md"
+REFERENCE_FEATURES = "reference_features.parquet"
+REFERENCE_SCORES = "reference_scores.parquet"
+#: Training rows kept as the reference sample for drift checks.
+REFERENCE_ROWS = 5000
+#: Libraries whose versions the manifest records (those installed).
+LIBRARIES = (
+    "scikit-learn", "imbalanced-learn", "numpy", "pandas", "scipy", "skops", "torch",
+    "lightgbm", "xgboost", "catboost", "shap",
+)  # fmt: skip
+LABEL = {"column": "y", "positive": 1, "meaning": "1 = the company went bankrupt"}
+
+
+class PackageError(UserError):
+    """A folder or reference that is not a usable model package."""
+
+
+@dataclass
+class Bands:
+    """Named risk bands: the score ranges an analyst reads instead of a number.
+
+    ``low`` lies below `elevated_from`, ``elevated`` up to the decision threshold, ``high``
+    at or above it (the rows the model flags).
+    """
+
+    elevated_from: float
+    threshold: float
+    names: tuple[str, ...] = ("low", "elevated", "high")
+
+    def of(self, scores: np.ndarray) -> np.ndarray:
+        """Band name of each score."""
+        edges = [self.elevated_from, self.threshold]
+        return np.asarray(self.names, dtype=object)[np.searchsorted(edges, scores, side="right")]
+
+    def to_list(self) -> list[dict]:
+        """JSON form: each band with its lower edge (None = open)."""
+        lows = [None, self.elevated_from, self.threshold]
+        return [{"name": n, "from": low} for n, low in zip(self.names, lows, strict=True)]
+
+
+@dataclass
+class ModelPackage:
+    """A fitted pipeline with its contract and manifest.
+
+    Attributes
+    ----------
+    pipeline : imblearn.pipeline.Pipeline
+        Refitted on all training rows.
+    contract : InputContract
+        What rows it takes.
+    manifest : dict
+        ``package.json`` (see the module docstring).
+    directory : Path or None
+        Where it was loaded from or saved to.
+    origin : dict
+        How it was named when opened: ``reference``, registry ``name`` and ``version``
+        (None for a job dir).
+    """
+
+    pipeline: object
+    contract: InputContract
+    manifest: dict
+    directory: Path | None = field(default=None, compare=False)
+    origin: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def score_kind(self) -> ScoreKind:
+        """Probabilities or decision scores."""
+        return ScoreKind(self.manifest["model"]["score_kind"])
+
+    @property
+    def threshold(self) -> float:
+        """Score at or above which a company is flagged."""
+        return float(self.manifest["decision"]["threshold"])
+
+    @property
+    def bands(self) -> Bands:
+        """The risk bands."""
+        edges = [b["from"] for b in self.manifest["decision"]["bands"][1:]]
+        return Bands(edges[0], edges[1])
+
+    @property
+    def output_column(self) -> str:
+        """``p_bankrupt`` for probabilities, ``score`` for decision scores."""
+        return "p_bankrupt" if self.score_kind is ScoreKind.PROBA else "score"
+
+    def scores(self, X: pd.DataFrame) -> np.ndarray:
+        """Score of the bankrupt class of contract-ordered rows `X`."""
+        return positive_scores(self.pipeline, X)[0]
+
+    def predict(self, checked: Checked) -> pd.DataFrame:
+        """Outputs of a checked batch: passthrough columns, score, decision, band, warnings."""
+        scores = self.scores(checked.X)
+        out = checked.passthrough.reset_index(drop=True).copy()
+        out[self.output_column] = scores
+        out["decision"] = (scores >= self.threshold).astype(np.int8)
+        out["risk_band"] = self.bands.of(scores)
+        out["warnings"] = ["; ".join(w) for w in checked.warnings]
+        return out
+
+    def reference(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The reference sample of training rows and the test rows' scores (for monitoring)."""
+        if self.directory is None or not (self.directory / REFERENCE_FEATURES).is_file():
+            raise PackageError(
+                f"{self.directory}: the package has no reference statistics; re-create it "
+                "from its job (python -m bankruptcy.registry register <job dir> ...)"
+            )
+        return (
+            pd.read_parquet(self.directory / REFERENCE_FEATURES),
+            pd.read_parquet(self.directory / REFERENCE_SCORES),
+        )
+
+    def save(
+        self, directory: str | Path, reference_features: pd.DataFrame, reference_scores
+    ) -> Path:
+        """Write the package folder; the manifest gets the model file's SHA-256."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.manifest["model"]["sha256"] = trusted.dump(self.pipeline, directory / MODEL_FILE)
+        self.manifest["contract"] = self.contract.to_dict()
+        (directory / MANIFEST).write_text(json.dumps(json_ready(self.manifest), indent=1) + "\n")
+        (directory / CARD).write_text(render_card(self.manifest))
+        reference_features.to_parquet(directory / REFERENCE_FEATURES, index=False)
+        reference_scores.to_parquet(directory / REFERENCE_SCORES, index=False)
+        self.directory = directory
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path, expected_sha256: str | None = None) -> ModelPackage:
+        """Read a package folder, checking the model file before it is opened.
+
+        Parameters
+        ----------
+        directory : path
+            The package folder.
+        expected_sha256 : str, optional
+            The checksum recorded elsewhere (the registry); must agree with the manifest's.
+        """
+        directory = Path(directory)
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text())
+        except (OSError, ValueError) as error:
+            raise PackageError(
+                f"{directory}: not a model package ({MANIFEST}: {error}); point at a job dir "
+                "written by python -m bankruptcy.run, or a registered model models:/NAME@ALIAS"
+            ) from None
+        recorded = manifest["model"]["sha256"]
+        if expected_sha256 is not None and expected_sha256 != recorded:
+            raise trusted.UntrustedModel(
+                f"{directory}: refused, {MANIFEST} records SHA-256 {recorded[:12]}… but the "
+                f"registry recorded {expected_sha256[:12]}… (the package was modified)"
+            )
+        pipeline = trusted.load(directory / MODEL_FILE, recorded)
+        return cls(pipeline, InputContract.from_dict(manifest["contract"]), manifest, directory)
+
+
+def build_package(
+    result, metrics: dict, config: dict, tables: dict, seed: int, tracking: dict | None = None
+) -> tuple:
+    """The package of a finished job, with its reference data.
+
+    Parameters
+    ----------
+    result : ExperimentResult
+        The protocol's result (refitted pipeline, training/test rows, scores).
+    metrics : dict
+        The job's ``metrics.json`` (threshold and confidence intervals included).
+    config : dict
+        The resolved experiment config.
+    tables : dict of str to DataFrame
+        The analyses' tables (``shap_importance`` gives the card's top risk factors).
+    seed : int
+        Seed of the reference sample.
+    tracking : dict, optional
+        The job's tracking run: ``name``, ``group``, ``project`` (monitor runs join the group).
+
+    Returns
+    -------
+    (ModelPackage, reference features, reference scores)
+    """
+    dataset = result.dataset
+    X_train = result.X_train
+    kind = result.score_kind
+    contract = InputContract.from_training(X_train, dataset.descriptions, LABEL)
+    threshold = float(metrics["threshold"])
+    base_rate = float(np.mean(result.y_train))
+    manifest = {
+        "format": FORMAT,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "model": {
+            "file": MODEL_FILE,
+            "estimator": model_name(result.pipeline),
+            "score_kind": str(kind),
+            "calibrated": is_calibrated(result.pipeline),
+        },
+        "decision": {
+            "threshold": threshold,
+            "default_threshold": kind.default_threshold,
+            "rule": config.get("threshold", {}),
+            "bands": Bands(_elevated_from(result, base_rate, threshold), threshold).to_list(),
+        },
+        "data": {
+            "name": dataset.name,
+            "source": dataset.source,
+            "rows": len(dataset.y),
+            "train_rows": len(result.split.train),
+            "test_rows": len(result.split.test),
+            "base_rate": base_rate,
+        },
+        "metrics": metrics,
+        "risk_factors": _risk_factors(tables.get("shap_importance")),
+        "versions": _versions(),
+        "git": _git(),
+        "tracking": tracking or {},
+        "config": config,
+    }
+    package = ModelPackage(result.pipeline, contract, manifest)
+    rows = np.random.default_rng(seed).permutation(len(X_train))[:REFERENCE_ROWS]
+    reference_features = X_train.iloc[np.sort(rows)].reset_index(drop=True)
+    reference_features.columns = [str(c) for c in reference_features.columns]
+    probability = kind is ScoreKind.PROBA
+    reference_scores = pd.DataFrame(
+        {
+            "score": result.test_scores,
+            "p_bankrupt": result.test_scores if probability else np.nan,
+            "y_true": result.y_test,
+        }
+    )
+    return package, reference_features, reference_scores
+
+
+def problems_line(problems: list[Problem]) -> str:
+    """All problems of a batch as one line."""
+    return "; ".join(p.message for p in problems)
+
+
+def is_calibrated(pipeline) -> bool:
+    """Whether scores are calibrated probabilities of the real class balance.
+
+    True when a calibration step (``calibration=sigmoid|isotonic``) wraps the model and no
+    sampler changed the class balance it was fitted on.
+    """
+    from imblearn import FunctionSampler
+    from sklearn.calibration import CalibratedClassifierCV
+
+    sampler = dict(pipeline.steps).get("sampler")
+    untouched = sampler == "passthrough" or (
+        isinstance(sampler, FunctionSampler) and sampler.func is None
+    )
+    return isinstance(pipeline[-1], CalibratedClassifierCV) and untouched
+
+
+def _elevated_from(result, base_rate: float, threshold: float) -> float:
+    """Lower edge of the "elevated" band: the base rate, on the scores' own scale."""
+    if result.score_kind is ScoreKind.PROBA:
+        edge = base_rate
+    else:  # a decision score: where the riskiest base-rate share of training rows begins
+        oof = result.oof_scores[np.isfinite(result.oof_scores)]
+        edge = float(np.quantile(oof, 1 - base_rate))
+    return min(edge, threshold)
+
+
+def _risk_factors(table: pd.DataFrame | None, top: int = 10) -> list[dict]:
+    if table is None:
+        return []
+    return table.head(top).to_dict(orient="records")
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in ("bankruptcy", *LIBRARIES):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def _git() -> dict:
+    """Commit of the code that built the package, and whether the work tree had changes."""
+    root = Path(__file__).resolve().parents[2]
+
+    def run(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = run("rev-parse", "HEAD")
+    status = run("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}

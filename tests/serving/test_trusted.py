@@ -1,0 +1,81 @@
+"""The reviewed trusted-types list covers every pipeline the configs build; nothing else loads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from bankruptcy.experiment.builder import build_pipeline
+from bankruptcy.serving import trusted
+from tests.conftest import compose_config
+from tests.helpers import CONF_DIR
+
+MODELS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
+SAMPLERS = sorted(p.stem for p in (CONF_DIR / "sampler").glob("*.yaml"))
+STEPS = sorted(
+    f"preprocess/{p.parent.name}={p.stem}" for p in (CONF_DIR / "preprocess").glob("*/*.yaml")
+)
+# options that would be slow at their defaults, cut down: what is saved has the same types
+FAST = {
+    "mlp": ["model.max_epochs=2"],
+    "stacking": ["model.cv=2"],
+    "random_forest": ["model.n_estimators=5"],
+}
+
+
+@pytest.fixture(scope="module")
+def sample(polish_sample):
+    """600 stratified rows of Polish year 1 (see tests/preprocess/conftest.py)."""
+    return polish_sample
+
+
+def saved_and_loaded(overrides, sample, tmp_path):
+    X, y = sample
+    pipeline = build_pipeline(compose_config(["logger=none", *overrides])).fit(X, y)
+    path = tmp_path / "model.skops"
+    loaded = trusted.load(path, trusted.dump(pipeline, path))
+    return pipeline, loaded, X
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", MODELS)
+def test_every_model_option_saves_and_loads_with_the_same_scores(model, sample, tmp_path):
+    overrides = [f"model={model}", *FAST.get(model, [])]
+    pipeline, loaded, X = saved_and_loaded(overrides, sample, tmp_path)
+    score = "predict_proba" if hasattr(pipeline, "predict_proba") else "decision_function"
+    np.testing.assert_array_equal(getattr(loaded, score)(X), getattr(pipeline, score)(X))
+
+
+@pytest.mark.parametrize("option", [f"sampler={s}" for s in SAMPLERS] + STEPS)
+def test_every_sampler_and_preprocessing_option_saves_and_loads(option, sample, tmp_path):
+    overrides = [option, "model=logistic", "preprocess/imputer=median"]
+    if option.startswith("preprocess/imputer="):
+        overrides = [option, "model.max_iter=10"]  # imputer=none needs a NaN-tolerant model
+    pipeline, loaded, X = saved_and_loaded(overrides, sample, tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
+
+
+class Sneaky(ClassifierMixin, BaseEstimator):
+    """A class no reviewed list names: loading it could run its code."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+
+def test_a_type_outside_the_list_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "model.skops"
+    digest = trusted.dump(Sneaky().fit([[0.0]], [0]), path)
+    with pytest.raises(trusted.UntrustedModel, match="does not trust.*Sneaky") as error:
+        trusted.load(path, digest)
+    assert "\n" not in str(error.value)
+
+
+def test_a_modified_file_is_refused_before_it_is_opened(tmp_path):
+    path = tmp_path / "model.skops"
+    digest = trusted.dump(LogisticRegression().fit([[0.0], [1.0]], [0, 1]), path)
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(trusted.UntrustedModel, match="SHA-256 .* differs .*modified"):
+        trusted.load(path, digest)
