@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from pathlib import Path
 
 from tests.cli.test_commands import COMMANDS
 from tests.helpers import ROOT
