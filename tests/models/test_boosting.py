@@ -14,7 +14,7 @@ from hydra.utils import instantiate
 from sklearn.base import clone
 
 from bankruptcy.data.polish import load_polish
-from bankruptcy.experiment.builder import build_pipeline
+from bankruptcy.experiment.builder import CANDIDATES, MEMBERS, build_pipeline, component
 from bankruptcy.experiment.job import JobInfo, run_job
 
 NO_ANALYSES = ["interpret=none", "plots=none", "bootstrap=none", "logger=none"]
@@ -119,9 +119,12 @@ SEED_KEYS = {"lightgbm": "random_state", "xgboost": "random_state", "catboost": 
 @pytest.mark.parametrize("model", [*OPTIONS, "stacking", "voting"])
 def test_every_yaml_key_is_a_constructor_parameter(model, compose):
     node = compose([f"model={model}", "seed=11"]).model
-    estimator = instantiate(node, _convert_="all")
+    estimator = component("model", node)
     accepted = set(inspect.signature(type(estimator)).parameters) | set(estimator.get_params())
-    keys = {k for k in node if not k.startswith("_")}
+    # an ensemble's chosen members reach it built, as `estimators`
+    keys = {k for k in node if not k.startswith("_")} - {MEMBERS, CANDIDATES}
     assert keys and keys <= accepted
+    if CANDIDATES in node:
+        assert [name for name, _ in estimator.estimators] == list(node[MEMBERS])
     seed_key = SEED_KEYS.get(model, "random_state")
     assert model == "voting" or estimator.get_params()[seed_key] == 11
