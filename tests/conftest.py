@@ -108,7 +108,7 @@ def american(data_dir):
 
 @pytest.fixture(scope="session")
 def ratios():
-    """600 made-up Polish-shaped rows (`tests.helpers.ratio_frame`): (X, y), no data folder."""
+    """400 made-up Polish-shaped rows (`tests.helpers.ratio_frame`): (X, y), no data folder."""
     return ratio_frame()
 
 

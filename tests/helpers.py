@@ -92,7 +92,7 @@ class SpyTracker(NullTracker):
         self.series[prefix] = list(rows)
 
 
-def ratio_frame(n: int = 600, seed: int = 0):
+def ratio_frame(n: int = 400, seed: int = 0):
     """Rows shaped like the Polish files, made up: for data-free tests of mechanics.
 
     64 heavy-tailed ratios ``Attr1..Attr64`` (Student-t, df 2), about 5 % bankrupt firms whose
