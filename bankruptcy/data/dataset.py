@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,6 +11,11 @@ import pandas as pd
 from bankruptcy.core.errors import DataError
 
 __all__ = ["DataError", "Dataset", "encode_labels", "require_columns", "validate"]
+
+#: scikit-learn constraints of the options loaders share (``@validate_params`` on a loader
+#: lets the builder check its options before it is called, i.e. before any file is read).
+DATA_DIR = [str, os.PathLike, None]
+CONCEPTS = [dict, None]
 
 
 @dataclass
