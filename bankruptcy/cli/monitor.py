@@ -54,8 +54,12 @@ def check(args, out: Path) -> int:
     report = monitor_window(
         args.model, args.current, out, args.labels, args.since, args.until, args.logger, args.seed
     )
+    from bankruptcy.monitoring.window import log_line
+
     drift = report["drift"]
     drifted = ", ".join(drift["columns"][:8]) or "none"
+    if report["log"]:
+        print(log_line(report["log"]))
     print(
         f"{report['n_rows']:,} rows; drift: {'YES' if drift['dataset'] else 'no'} "
         f"(drifted columns: {drifted}); score PSI {report['scores']['psi']:.3f}; "

@@ -43,6 +43,11 @@ class Dataset:
         Financial concepts (e.g. ``"ebit_to_assets"``) mapped to a pandas
         ``eval`` expression over this dataset's columns; used by domain
         feature engineering and the Altman Z-score baseline.
+    bankrupt_value : str
+        The source's label value meaning bankrupt, as text (`label_text`), e.g. ``"failed"``.
+    label_values : tuple of str
+        Every label value the source may hold, as text (``("alive", "failed")``): what new
+        labelled rows of a model trained on it may hold too (retraining, monitoring).
     """
 
     name: str
@@ -53,6 +58,8 @@ class Dataset:
     time: pd.Series | None = None
     groups: pd.Series | None = None
     concepts: dict[str, str] = field(default_factory=dict)
+    bankrupt_value: str = "1"
+    label_values: tuple[str, ...] = ("0", "1")
 
     @property
     def n_positive(self) -> int:

@@ -95,6 +95,8 @@ def build_dataset(
             time=frame[time] if time else None,
             groups=frame[group] if group else None,
             concepts=dict(concepts or {}),
+            bankrupt_value=label_text(positive),
+            label_values=tuple(sorted({label_text(k) for k in known})),
         )
     )
 
