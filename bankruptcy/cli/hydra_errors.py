@@ -5,8 +5,10 @@ surface as Hydra's own multi-line errors:
 
 - a launcher or sweeper whose plugin lives in an optional extra ("Could not load
   'hydra/launcher/submitit_slurm'"): `missing_plugin` names the extra to install;
-- an option a component does not have (``model.Cc=1``: "Could not override ... Key 'Cc' is
-  not in struct"): `composition_error` names the override and how to list the options.
+- a mistake in the overrides themselves: an option a component does not have (``model.Cc=1``:
+  "Could not override ... Key 'Cc' is not in struct"), a group option that does not exist
+  (``model=svn``) or an override Hydra cannot parse (``model.C==1``): `composition_error`
+  names the override and the fix in one line.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hydra.errors import ConfigCompositionException
+from hydra.errors import MissingConfigException, OverrideParseException
+
+GRAMMAR = "see https://hydra.cc/docs/advanced/override_grammar/basic/"
 
 
 @dataclass(frozen=True)
@@ -65,22 +69,34 @@ def missing_plugin(overrides: Iterable[str]) -> str | None:
     return None
 
 
-def composition_error(error: ConfigCompositionException, overrides: Iterable[str]) -> str:
-    """One line for an override Hydra could not apply; other composition errors as Hydra says.
+def composition_error(error: Exception, overrides: Iterable[str]) -> str:
+    """One line for a command line Hydra could not compose, naming the override and the fix.
 
     Parameters
     ----------
-    error : ConfigCompositionException
+    error : ConfigCompositionException or OverrideParseException
         What composing the config raised.
     overrides : iterable of str
         The command-line arguments.
     """
+    overrides = list(overrides)
+    if isinstance(error, OverrideParseException):
+        lines = [line.strip() for line in str(error).splitlines()]
+        reason = next((x for x in lines if x and not x.startswith(("Error parsing", "See "))), "")
+        return f"{error.override}: not an override Hydra can read ({reason}); {GRAMMAR}"
+    if isinstance(error, MissingConfigException) and error.options:
+        group, _, option = str(error.missing_cfg_file).rpartition("/")
+        given = next((o for o in overrides if o.lstrip("+~").partition("=")[0] == group), None)
+        return (
+            f"{given or f'{group}={option}'}: {group} has no option {option!r}; choose from "
+            f"{', '.join(error.options)}"
+        )
     key = getattr(error.__cause__, "full_key", None)
-    if not key or "not in struct" not in str(error.__cause__):
-        return str(error)
-    given = next((o for o in overrides if o.partition("=")[0] == key), key)
-    group, _, option = key.rpartition(".")
-    return (
-        f"{given}: {group or 'the config'} has no option {option!r}; list its options with "
-        f"python -m bankruptcy.run --cfg job --package {group or '_global_'}"
-    )
+    if key and "not in struct" in str(error.__cause__):
+        given = next((o for o in overrides if o.partition("=")[0] == key), key)
+        group, _, option = key.rpartition(".")
+        return (
+            f"{given}: {group or 'the config'} has no option {option!r}; list its options with "
+            f"python -m bankruptcy.run --cfg job --package {group or '_global_'}"
+        )
+    return next(line for line in [*str(error).splitlines(), type(error).__name__] if line.strip())

@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = parser_for("bankruptcy.monitor", __doc__)
     parser.add_argument("model", help="models:/NAME@ALIAS, models:/NAME/VERSION or a job dir")
     parser.add_argument("current", help="CSV/Parquet file, or a prediction-log folder")
-    parser.add_argument("--labels", metavar="COLUMN", help="0/1 outcome column of the file")
+    parser.add_argument(
+        "--labels", metavar="COLUMN", help="outcome column of the file (training values or 0/1)"
+    )
     parser.add_argument("--since", help="log window start (ISO time, inclusive)")
     parser.add_argument("--until", help="log window end (ISO time, exclusive)")
     parser.add_argument("--out", type=Path, help="output folder (default monitor-<time>)")
@@ -54,8 +56,12 @@ def check(args, out: Path) -> int:
     report = monitor_window(
         args.model, args.current, out, args.labels, args.since, args.until, args.logger, args.seed
     )
+    from bankruptcy.monitoring.window import log_line
+
     drift = report["drift"]
     drifted = ", ".join(drift["columns"][:8]) or "none"
+    if report["log"]:
+        print(log_line(report["log"]))
     print(
         f"{report['n_rows']:,} rows; drift: {'YES' if drift['dataset'] else 'no'} "
         f"(drifted columns: {drifted}); score PSI {report['scores']['psi']:.3f}; "

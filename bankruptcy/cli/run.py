@@ -8,7 +8,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import ConfigCompositionException
+from hydra.errors import ConfigCompositionException, OverrideParseException
 from omegaconf import DictConfig
 
 from bankruptcy.cli.common import CONF_DIR
@@ -38,6 +38,7 @@ def job_info(cfg: DictConfig) -> JobInfo:
         tags=[f"{group}:{choices[group]}" for group in ("dataset", "model", "sampler")],
         workers=launcher_workers(hc.launcher) if sweep else 1,
         choices=dict(choices),
+        overrides=list(hc.overrides.task),
         preprocess_cache=preprocess_cache(hc.sweep.dir) if sweep and cfg.preprocess_cache else None,
     )
 
@@ -72,5 +73,5 @@ def console() -> None:
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     try:
         main()
-    except ConfigCompositionException as error:
+    except (ConfigCompositionException, OverrideParseException) as error:
         raise SystemExit(f"error: {composition_error(error, argv)}") from None

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from bankruptcy.data.dataset import Dataset, require_exact_columns
+from sklearn.utils._param_validation import validate_params
+
+from bankruptcy.data.dataset import CONCEPTS, DATA_DIR, Dataset, require_exact_columns
 from bankruptcy.data.files import locate, resolve_data_dir
 from bankruptcy.data.tabular import build_dataset, read_table
 
@@ -38,6 +40,9 @@ DESCRIPTIONS = {
 }
 
 
+@validate_params(
+    {"file": [str], "data_dir": DATA_DIR, "concepts": CONCEPTS}, prefer_skip_nested_validation=True
+)
 def load_american(
     file: str = "american_bankruptcy.csv",
     data_dir: str | os.PathLike | None = None,
@@ -73,3 +78,7 @@ def load_american(
         descriptions=DESCRIPTIONS,
         concepts=concepts,
     )
+
+
+#: Its rows always have a time column (checked before loading, e.g. for protocol=temporal).
+load_american.time_column = "year"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,6 +11,11 @@ import pandas as pd
 from bankruptcy.core.errors import DataError
 
 __all__ = ["DataError", "Dataset", "encode_labels", "require_columns", "validate"]
+
+#: scikit-learn constraints of the options loaders share (``@validate_params`` on a loader
+#: lets the builder check its options before it is called, i.e. before any file is read).
+DATA_DIR = [str, os.PathLike, None]
+CONCEPTS = [dict, None]
 
 
 @dataclass
@@ -37,6 +43,11 @@ class Dataset:
         Financial concepts (e.g. ``"ebit_to_assets"``) mapped to a pandas
         ``eval`` expression over this dataset's columns; used by domain
         feature engineering and the Altman Z-score baseline.
+    bankrupt_value : str
+        The source's label value meaning bankrupt, as text (`label_text`), e.g. ``"failed"``.
+    label_values : tuple of str
+        Every label value the source may hold, as text (``("alive", "failed")``): what new
+        labelled rows of a model trained on it may hold too (retraining, monitoring).
     """
 
     name: str
@@ -47,6 +58,8 @@ class Dataset:
     time: pd.Series | None = None
     groups: pd.Series | None = None
     concepts: dict[str, str] = field(default_factory=dict)
+    bankrupt_value: str = "1"
+    label_values: tuple[str, ...] = ("0", "1")
 
     @property
     def n_positive(self) -> int:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from scipy.io import arff
+from sklearn.utils._param_validation import Interval, validate_params
 
-from bankruptcy.data.dataset import DataError, Dataset, encode_labels, require_columns, validate
+from bankruptcy.data.dataset import (
+    CONCEPTS,
+    DATA_DIR,
+    DataError,
+    Dataset,
+    encode_labels,
+    require_columns,
+    validate,
+)
 from bankruptcy.data.files import PublicSource, locate, read_once, resolve_data_dir
 
 UCI_ARCHIVE = "https://archive.ics.uci.edu/static/public/365/polish+companies+bankruptcy+data.zip"
@@ -91,6 +101,15 @@ DESCRIPTIONS = {
 }
 
 
+@validate_params(
+    {
+        "year": [Interval(Integral, 1, 5, closed="both")],
+        "file": [str, None],
+        "data_dir": DATA_DIR,
+        "concepts": CONCEPTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_polish(
     year: int = 1,
     file: str | None = None,
@@ -111,8 +130,6 @@ def load_polish(
     concepts : mapping, optional
         Financial concept -> column expression, see `Dataset`.
     """
-    if year not in range(1, 6):
-        raise DataError(f"dataset.year={year} is not a Polish forecasting year; use 1 to 5")
     name = file or f"{year}year.arff"
     source = None if file else PublicSource(UCI_ARCHIVE, member=name)
     path = locate(resolve_data_dir(data_dir), f"polish/{name}", source)

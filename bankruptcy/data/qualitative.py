@@ -12,8 +12,15 @@ import os
 from collections.abc import Mapping
 
 import pandas as pd
+from sklearn.utils._param_validation import StrOptions, validate_params
 
-from bankruptcy.data.dataset import DataError, Dataset, require_exact_columns
+from bankruptcy.data.dataset import (
+    CONCEPTS,
+    DATA_DIR,
+    DataError,
+    Dataset,
+    require_exact_columns,
+)
 from bankruptcy.data.files import PublicSource, locate, resolve_data_dir
 from bankruptcy.data.tabular import build_dataset, read_table
 
@@ -74,6 +81,15 @@ POSITIVE = {
 }
 
 
+@validate_params(
+    {
+        "form": [StrOptions(set(READERS))],
+        "file": [str, None],
+        "data_dir": DATA_DIR,
+        "concepts": CONCEPTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_qualitative(
     form: str = "uci",
     file: str | None = None,
@@ -93,8 +109,6 @@ def load_qualitative(
     concepts : mapping, optional
         Financial concept -> column expression, see `Dataset`.
     """
-    if form not in READERS:
-        raise DataError(f"dataset.form={form!r} is unknown; use one of {sorted(READERS)}")
     name = file or FILES[form]
     source = PublicSource(UCI_ARCHIVE, f"Qualitative_Bankruptcy/{name}") if form == "uci" else None
     path = locate(resolve_data_dir(data_dir), f"qualitative/{name}", source)

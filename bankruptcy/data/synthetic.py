@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import pandas as pd
 from sklearn.datasets import make_classification
+from sklearn.utils._param_validation import Interval, validate_params
 
 from bankruptcy.data.dataset import Dataset, validate
 
 
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 10, None, closed="left")],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "positive_rate": [Interval(Real, 0, 1, closed="neither")],
+        "n_informative": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_synthetic(
     n_samples: int = 2000,
     n_features: int = 20,

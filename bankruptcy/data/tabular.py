@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from pathlib import Path
 
 import pandas as pd
+from sklearn.utils._param_validation import validate_params
 
 from bankruptcy.data.dataset import (
+    CONCEPTS,
     DataError,
     Dataset,
     encode_labels,
@@ -92,6 +95,8 @@ def build_dataset(
             time=frame[time] if time else None,
             groups=frame[group] if group else None,
             concepts=dict(concepts or {}),
+            bankrupt_value=label_text(positive),
+            label_values=tuple(sorted({label_text(k) for k in known})),
         )
     )
 
@@ -112,6 +117,20 @@ def _infer_known(labels: pd.Series, positive: object, source: str) -> list:
     return values
 
 
+@validate_params(
+    {
+        "path": [str, os.PathLike],
+        "target": [str],
+        "positive": [str, Integral],
+        "drop": [list, tuple],
+        "time": [str, None],
+        "group": [str, None],
+        "name": [str, None],
+        "sep": [str],
+        "concepts": CONCEPTS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def load_table(
     path: str | os.PathLike,
     target: str,

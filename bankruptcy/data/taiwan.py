@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from bankruptcy.data.dataset import Dataset, require_exact_columns
+from sklearn.utils._param_validation import validate_params
+
+from bankruptcy.data.dataset import CONCEPTS, DATA_DIR, Dataset, require_exact_columns
 from bankruptcy.data.files import PublicSource, locate, resolve_data_dir
 from bankruptcy.data.tabular import build_dataset, read_table
 
@@ -112,6 +114,9 @@ FEATURES = [
 ]
 
 
+@validate_params(
+    {"file": [str], "data_dir": DATA_DIR, "concepts": CONCEPTS}, prefer_skip_nested_validation=True
+)
 def load_taiwan(
     file: str = "data.csv",
     data_dir: str | os.PathLike | None = None,

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cached_property, partial
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
+from bankruptcy.core.params import CheckedParams
 from bankruptcy.evaluation.metrics import METRICS
 
 
@@ -238,7 +241,7 @@ def batch_metric(name: str) -> BatchMetric:
     return run
 
 
-class Bootstrap:
+class Bootstrap(CheckedParams):
     """Stratified percentile-bootstrap confidence intervals.
 
     Parameters
@@ -252,6 +255,13 @@ class Bootstrap:
     max_cells : int
         Upper bound on ``resamples x rows`` held in memory at once.
     """
+
+    _parameter_constraints: dict = {
+        "n_resamples": [Interval(Integral, 0, None, closed="left")],
+        "confidence": [Interval(Real, 0, 1, closed="neither")],
+        "seed": [Interval(Integral, 0, None, closed="left"), None],
+        "max_cells": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -299,6 +309,7 @@ class Bootstrap:
         self, y, scores, labels, metrics: Mapping[str, BatchMetric]
     ) -> dict[str, tuple[float, float]]:
         """Percentile interval ``(low, high)`` of each metric; empty when disabled."""
+        self._validate_params()
         if self.n_resamples <= 0:
             return {}
         tail = (1 - self.confidence) / 2 * 100

@@ -142,15 +142,19 @@ def check_names(names: Iterable[str]) -> list[str]:
     return names
 
 
-def positive_scores(model, X) -> tuple[np.ndarray, ScoreKind]:
-    """Score of the bankrupt class for each row of `X`, and its kind.
+def score_kind(model) -> ScoreKind:
+    """What `model` (fitted or not) scores with: ``predict_proba`` where it has it, else
+    ``decision_function`` (e.g. an SVM without Platt scaling)."""
+    return ScoreKind.PROBA if hasattr(model, "predict_proba") else ScoreKind.DECISION
 
-    Uses ``predict_proba`` where the model has it, else ``decision_function``
-    (e.g. an SVM without Platt scaling), so ranking metrics never need the
-    slow ``probability=True``.
+
+def positive_scores(model, X) -> tuple[np.ndarray, ScoreKind]:
+    """Score of the bankrupt class for each row of `X`, and its kind (`score_kind`).
+
+    Ranking metrics so never need the slow ``probability=True`` of an SVM.
     """
     classes = list(model.classes_)
-    if hasattr(model, "predict_proba"):
+    if score_kind(model) is ScoreKind.PROBA:
         return model.predict_proba(X)[:, classes.index(1)], ScoreKind.PROBA
     scores = model.decision_function(X)
     return (scores if classes[-1] == 1 else -scores), ScoreKind.DECISION

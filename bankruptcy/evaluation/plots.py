@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral
 from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 from sklearn.metrics import roc_curve as sk_roc_curve
+from sklearn.utils._param_validation import Interval
 
 from bankruptcy.core.errors import UserError
 from bankruptcy.core.figures import new_figure
+from bankruptcy.core.params import CheckedParams
 from bankruptcy.evaluation.calibration import reliability_curve
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.threshold import threshold_table
@@ -260,7 +263,7 @@ FIGURES = {
 }
 
 
-class PlotMaker:
+class PlotMaker(CheckedParams):
     """Draws the configured evaluation figures of a job.
 
     Parameters
@@ -271,6 +274,11 @@ class PlotMaker:
     dpi : int
         Resolution the figures are written at.
     """
+
+    _parameter_constraints: dict = {
+        "kinds": [list, tuple],
+        "dpi": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(self, kinds: Sequence[str] = tuple(FIGURES), dpi: int = 110):
         self.kinds = kinds

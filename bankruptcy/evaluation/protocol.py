@@ -9,11 +9,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
+from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
+from sklearn.utils._param_validation import Interval
 
+from bankruptcy.core.params import CheckedParams, invalid
 from bankruptcy.data.dataset import DataError, Dataset
 
 
@@ -35,7 +39,7 @@ class Split:
 
 
 @dataclass
-class HoldoutCV:
+class HoldoutCV(CheckedParams):
     """Stratified hold-out test split, stratified k-fold CV on the rest.
 
     When the dataset has a group column (e.g. company), splits are
@@ -51,16 +55,19 @@ class HoldoutCV:
         Seed of the shuffles.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "test_size": [Interval(Real, 0, 1, closed="neither")],
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both"), None],
+    }
+
     test_size: float = 0.2
     n_splits: int = 5
     random_state: int = 0
 
     def split(self, dataset: Dataset) -> Split:
         """Return the `Split` for `dataset`, after checking each part has enough bankruptcies."""
-        if not 0 < self.test_size < 1:
-            raise DataError(f"protocol.test_size={self.test_size} must lie strictly in (0, 1)")
-        if self.n_splits < 2:
-            raise DataError(f"protocol.n_splits={self.n_splits} must be at least 2")
+        self._validate_params()
         require_positives(dataset, self.n_splits + round(1 / self.test_size))
         y = dataset.y.to_numpy()
         if dataset.groups is None:
@@ -119,7 +126,7 @@ def _group_split(rows: _Rows, test_folds: int, n_splits: int, seed: int):
 
 
 @dataclass
-class Temporal:
+class Temporal(CheckedParams):
     """Train on earlier periods, validate walk-forward, test on the latest periods.
 
     Every period in ``(train_end, valid_end]`` is one validation fold, fitted on
@@ -135,20 +142,29 @@ class Temporal:
         Last period used for training the final model.
     """
 
+    _parameter_constraints: ClassVar[dict] = {
+        "train_end": [Real],
+        "valid_end": [Real],
+    }
+    #: The builder refuses a dataset that has no time column before reading it.
+    needs_time: ClassVar[bool] = True
+
     train_end: int = 2011
     valid_end: int = 2014
 
+    def _validate_params(self) -> None:
+        """scikit-learn's checks of each period, then that they are in order."""
+        super()._validate_params()
+        if self.valid_end <= self.train_end:
+            raise invalid(self, "valid_end", f"after train_end={self.train_end}")
+
     def split(self, dataset: Dataset) -> Split:
         """Return the walk-forward `Split` of a dataset with a time column."""
+        self._validate_params()
         if dataset.time is None:
             raise DataError(
                 f"{dataset.source}: protocol=temporal needs a time column and dataset "
                 f"{dataset.name} has none; use protocol=holdout_cv or set dataset.time"
-            )
-        if self.train_end >= self.valid_end:
-            raise DataError(
-                f"protocol.train_end={self.train_end} must be before "
-                f"protocol.valid_end={self.valid_end}"
             )
         time = dataset.time.to_numpy()
         y = dataset.y.to_numpy()

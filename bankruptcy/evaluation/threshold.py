@@ -8,9 +8,13 @@ is then applied once to the test scores. A row is flagged bankrupt when
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.metrics import confusion_matrix_at_thresholds
+from sklearn.utils._param_validation import Interval
 
+from bankruptcy.core.params import CheckedParams, invalid
 from bankruptcy.evaluation.metrics import ScoreKind
 
 
@@ -48,7 +52,14 @@ def _checked(y, scores) -> tuple[np.ndarray, np.ndarray]:
     return y, scores
 
 
-class FixedThreshold:
+class Selector(CheckedParams):
+    """What every threshold rule shares: its options' checks, before any data is read."""
+
+    def check_score_kind(self, score_kind: ScoreKind) -> None:
+        """Refuse options that cannot apply to scores of `score_kind` (none by default)."""
+
+
+class FixedThreshold(Selector):
     """A fixed threshold; by default the model's own rule.
 
     Parameters
@@ -58,17 +69,28 @@ class FixedThreshold:
         probabilities, 0 for decision-function scores.
     """
 
+    _parameter_constraints: dict = {"value": [Real, None]}
+
     def __init__(self, value: float | None = None):
         self.value = value
 
+    def check_score_kind(self, score_kind: ScoreKind) -> None:
+        """A threshold on probabilities lies in [0, 1]; decision scores take any value."""
+        if ScoreKind(score_kind) is ScoreKind.PROBA and not (
+            self.value is None or 0 <= self.value <= 1
+        ):
+            raise invalid(self, "value", "a probability in [0, 1] for a model that gives them")
+
     def select(self, y, scores, score_kind: ScoreKind = ScoreKind.PROBA) -> float:
         """Return the fixed threshold (labels and scores are not used)."""
+        self._validate_params()
+        self.check_score_kind(score_kind)
         if self.value is not None:
             return float(self.value)
         return ScoreKind(score_kind).default_threshold
 
 
-class FBetaThreshold:
+class FBetaThreshold(Selector):
     """The threshold that maximises F-beta of the bankrupt class.
 
     Parameters
@@ -77,11 +99,14 @@ class FBetaThreshold:
         Weight of recall relative to precision (1 = F1, 2 favours recall).
     """
 
+    _parameter_constraints: dict = {"beta": [Interval(Real, 0, None, closed="neither")]}
+
     def __init__(self, beta: float = 1.0):
         self.beta = beta
 
     def select(self, y, scores, score_kind: ScoreKind = ScoreKind.PROBA) -> float:
         """Threshold with the highest F-beta on (`y`, `scores`); highest threshold on ties."""
+        self._validate_params()
         t = threshold_table(*_checked(y, scores))
         b2 = self.beta**2
         denom = (1 + b2) * t["tp"] + b2 * t["fn"] + t["fp"]
@@ -89,7 +114,7 @@ class FBetaThreshold:
         return float(t["threshold"][np.argmax(fbeta)])
 
 
-class CostThreshold:
+class CostThreshold(Selector):
     """The threshold with the lowest misclassification cost.
 
     Parameters
@@ -99,19 +124,20 @@ class CostThreshold:
         (type II error): a miss costs `miss_cost` times a false alarm.
     """
 
+    _parameter_constraints: dict = {"miss_cost": [Interval(Real, 0, None, closed="neither")]}
+
     def __init__(self, miss_cost: float = 10.0):
         self.miss_cost = miss_cost
 
     def select(self, y, scores, score_kind: ScoreKind = ScoreKind.PROBA) -> float:
         """Threshold minimising ``miss_cost * FN + FP``; highest threshold on ties."""
-        if self.miss_cost <= 0:
-            raise ValueError(f"threshold.miss_cost must be > 0, got {self.miss_cost}")
+        self._validate_params()
         t = threshold_table(*_checked(y, scores))
         cost = self.miss_cost * t["fn"] + t["fp"]
         return float(t["threshold"][np.argmin(cost)])
 
 
-class TargetRecallThreshold:
+class TargetRecallThreshold(Selector):
     """The highest threshold that catches at least a target share of bankruptcies.
 
     Parameters
@@ -120,13 +146,14 @@ class TargetRecallThreshold:
         Target recall of the bankrupt class, in (0, 1].
     """
 
+    _parameter_constraints: dict = {"recall": [Interval(Real, 0, 1, closed="right")]}
+
     def __init__(self, recall: float = 0.8):
         self.recall = recall
 
     def select(self, y, scores, score_kind: ScoreKind = ScoreKind.PROBA) -> float:
         """Highest threshold whose recall on (`y`, `scores`) reaches the target."""
-        if not 0 < self.recall <= 1:
-            raise ValueError(f"threshold.recall must be in (0, 1], got {self.recall}")
+        self._validate_params()
         t = threshold_table(*_checked(y, scores))
         recall = t["tp"] / (t["tp"] + t["fn"])
         # recall grows as the threshold falls; the first hit is the highest threshold

@@ -7,7 +7,7 @@ options, values scikit-learn's own validation refuses), and handed to Hydra-free
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hydra.errors import InstantiationException
@@ -19,7 +19,8 @@ from bankruptcy.core.errors import UserError
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation.analysis import Analyses
 from bankruptcy.evaluation.protocol import Split
-from bankruptcy.experiment.options import check_option_names, validate_parameters
+from bankruptcy.experiment.combinations import check_combinations
+from bankruptcy.experiment.options import check_option_names, validate_call, validate_parameters
 from bankruptcy.pipeline.assembly import assemble
 
 #: Keys of an ensemble's config: the model options it combines (`MEMBERS`, by name) and the
@@ -38,7 +39,12 @@ class Experiment:
     tracker: object
 
 
-def build_experiment(cfg: DictConfig, dataset: Dataset | None = None) -> Experiment:
+def build_experiment(
+    cfg: DictConfig,
+    dataset: Dataset | None = None,
+    overrides: Sequence[str] = (),
+    choices: Mapping[str, str] | None = None,
+) -> Experiment:
     """Build every part `cfg` describes; the data is read last, once the options passed.
 
     Parameters
@@ -47,11 +53,16 @@ def build_experiment(cfg: DictConfig, dataset: Dataset | None = None) -> Experim
         A composed ``conf/config.yaml``.
     dataset : Dataset, optional
         Data to use instead of loading ``cfg.dataset`` (retraining on new rows).
+    overrides : sequence of str
+        The command line's overrides: unchosen ensemble candidates they change are checked too.
+    choices : mapping, optional
+        Hydra's chosen option per config group, to name them in messages (``sampler=smote``).
     """
-    pipeline = build_pipeline(cfg)
+    pipeline = build_pipeline(cfg, overrides)
     analyses = build_analyses(cfg)
     tracker = build_tracker(cfg.logger)
-    protocol = instantiate(cfg.protocol)
+    protocol = component("protocol", cfg.protocol)
+    check_combinations(cfg, pipeline, analyses, protocol, dataset, choices or {})
     if dataset is None:
         dataset = build_dataset(cfg.dataset)
     return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker)
@@ -59,37 +70,32 @@ def build_experiment(cfg: DictConfig, dataset: Dataset | None = None) -> Experim
 
 def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
     """The data of `cfg` (or `dataset`) and its protocol's split, for tools that fit by hand."""
-    protocol = instantiate(cfg.protocol)
+    protocol = component("protocol", cfg.protocol)
     dataset = build_dataset(cfg.dataset) if dataset is None else dataset
     return dataset, protocol.split(dataset)
 
 
 def build_dataset(node: DictConfig) -> Dataset:
-    """Load the data a ``dataset`` config names; a loader's `UserError` comes out unwrapped.
-
-    The loader's message already names the file and the fix; Hydra's wrapping would bury it.
-    """
-    try:
-        return instantiate(node, _convert_="all")
-    except InstantiationException as error:
-        if isinstance(error.__cause__, UserError):
-            raise error.__cause__ from None
-        raise
+    """Load the data a ``dataset`` config names (its options checked first)."""
+    return component("dataset", node)
 
 
 def build_tracker(node: Mapping):
     """The tracker a ``logger`` config names (`bankruptcy.tracking`)."""
-    return instantiate(node)
+    return component("logger", node)
 
 
-def build_pipeline(cfg: DictConfig) -> Pipeline:
+def build_pipeline(cfg: DictConfig, overrides: Sequence[str] = ()) -> Pipeline:
     """Preprocessing steps, then the sampler, then the (optionally calibrated) model.
 
-    Every step is built from its ``_target_`` config and its options checked (see `component`).
+    Every step is built from its ``_target_`` config and its options checked (see `component`);
+    so are the ensemble candidates `overrides` change that the model does not use.
     """
     steps = [(name, component(f"preprocess.{name}", node)) for name, node in cfg.preprocess.items()]
     steps.append(("sampler", component("sampler", cfg.sampler)))
     model = component("model", cfg.model)
+    for name in unused_candidates(cfg.model, overrides):
+        component(f"model.{CANDIDATES}.{name}", cfg.model[CANDIDATES][name])
     # calibration=none returns the model; sigmoid/isotonic wrap it (their CV sees fit rows only)
     steps.append(("model", component("calibration", cfg.calibration, model)))
     return assemble(steps)
@@ -99,29 +105,41 @@ def build_analyses(cfg: DictConfig) -> Analyses:
     """The post-protocol analyses: metrics, threshold, bootstrap, figures, interpretation."""
     return Analyses(
         metric_names=list(cfg.metrics.names),
-        threshold=instantiate(cfg.threshold),
-        bootstrap=instantiate(cfg.bootstrap),
-        plots=instantiate(cfg.plots, _convert_="all"),
-        interpretation=instantiate(cfg.interpret),
+        threshold=component("threshold", cfg.threshold),
+        bootstrap=component("bootstrap", cfg.bootstrap),
+        plots=component("plots", cfg.plots),
+        interpretation=component("interpret", cfg.interpret),
     )
 
 
 def component(path: str, node: DictConfig | Mapping, *args):
     """Instantiate the ``_target_`` config `node` at `path` (e.g. ``"model"``), checked.
 
-    An option its target does not take, or a value scikit-learn's parameter validation
-    refuses, raises a `UserError` naming ``<path>.<option>=<value>``. An ensemble's config
-    (`MEMBERS` and `CANDIDATES`) gets its chosen members built, and checked, first.
+    A mandatory option left unset (``???``), an option its target does not take, or a value
+    its library refuses (`bankruptcy.experiment.options.validate_parameters`) raises a
+    `UserError` naming ``<path>.<option>=<value>``; so does a `UserError` its target raises.
+    An ensemble's config (`MEMBERS` and `CANDIDATES`) gets its chosen members built, and
+    checked, first.
     """
+    if isinstance(node, DictConfig) and OmegaConf.missing_keys(node):
+        key = sorted(OmegaConf.missing_keys(node))[0]
+        raise UserError(f"{path}.{key} is not set (???); give it, e.g. {path}.{key}=<value>")
     options = node if isinstance(node, dict) else OmegaConf.to_container(node, resolve=True)
-    built_members = {}
+    built_members, given_members, names = {}, {}, {}
     if CANDIDATES in options:
         options = dict(options)
-        names, candidates = options.pop(MEMBERS, ()), options.pop(CANDIDATES)
-        built_members["estimators"] = members(path, names, candidates)
+        chosen, candidates = options.pop(MEMBERS, ()), options.pop(CANDIDATES)
+        built_members["estimators"] = members(path, chosen, candidates)
+        given_members[MEMBERS], names["estimators"] = chosen, MEMBERS
     check_option_names(path, {**options, **built_members})
-    built = instantiate(options, *args, **built_members, _convert_="all")
-    validate_parameters(path, built, options)
+    validate_call(path, options)
+    try:
+        built = instantiate(options, *args, **built_members, _convert_="all")
+    except InstantiationException as error:
+        if isinstance(error.__cause__, UserError):  # it names the problem and the fix
+            raise error.__cause__ from None
+        raise
+    validate_parameters(path, built, {**options, **given_members}, names)
     return built
 
 
@@ -142,3 +160,18 @@ def members(path: str, names, candidates: Mapping) -> list[tuple[str, object]]:
     if len(set(names)) < len(names):
         raise UserError(f"{path}.{MEMBERS}={list(names)} names a model twice")
     return [(name, component(f"{path}.{CANDIDATES}.{name}", candidates[name])) for name in names]
+
+
+def unused_candidates(node: Mapping, overrides: Sequence[str]) -> list[str]:
+    """The ensemble candidates outside ``model.base`` that `overrides` change.
+
+    They are built only to be checked: a mistake in them is a mistake on the command line
+    (e.g. a sweep over ``model.base`` that includes them in other jobs), and building just
+    these imports no other library.
+    """
+    candidates = node.get(CANDIDATES) or {}
+    chosen = set(node.get(MEMBERS) or ())
+    keys = {override.lstrip("+~").partition("=")[0] for override in overrides}
+    prefix = f"model.{CANDIDATES}."
+    changed = {key.removeprefix(prefix).partition(".")[0] for key in keys if key.startswith(prefix)}
+    return [name for name in candidates if name in changed - chosen]

@@ -17,6 +17,7 @@ from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.experiment.builder import build_experiment
 from bankruptcy.experiment.outputs import JobOutputs
+from bankruptcy.experiment.settings import check_settings
 from bankruptcy.pipeline.assembly import model_input_features
 from bankruptcy.serving.package import build_package
 from bankruptcy.tracking.keys import choice_keys
@@ -38,6 +39,8 @@ class JobInfo:
     tags: list[str] = field(default_factory=list)
     workers: int = 1  # jobs the launcher runs at once (they share the cores)
     choices: dict[str, str] = field(default_factory=dict)
+    # the command line's overrides (ensemble candidates they change are checked even unused)
+    overrides: list[str] = field(default_factory=list)
     # where the jobs of a sweep share fitted preprocessing steps (`bankruptcy.sweep.cache`)
     preprocess_cache: Path | None = None
 
@@ -58,7 +61,13 @@ def run_job(cfg: DictConfig, info: JobInfo, dataset: Dataset | None = None) -> d
     -------
     dict
         The flat metrics also written to ``metrics.json``.
+
+    Raises
+    ------
+    UserError
+        A bad option or combination, before any data is read (see `build_experiment`).
     """
+    check_settings(cfg)
     # Components get `random_state` from config; the global seeds cover third-party code
     # that still draws from the legacy global generators.
     random.seed(cfg.seed)
@@ -73,7 +82,7 @@ def run_job(cfg: DictConfig, info: JobInfo, dataset: Dataset | None = None) -> d
 def _run(
     cfg: DictConfig, info: JobInfo, dataset: Dataset | None, workers: int, threads: int
 ) -> dict[str, float]:
-    exp = build_experiment(cfg, dataset)
+    exp = build_experiment(cfg, dataset, info.overrides, info.choices)
     if info.preprocess_cache is not None:
         exp.pipeline.set_params(memory=str(info.preprocess_cache))
     log.info("%s", exp.dataset.summary())
@@ -105,9 +114,5 @@ def _run(
 
 
 def objective(metrics: dict[str, float], key: str) -> float:
-    """The value a sweeper optimises, or a clear error listing valid keys."""
-    if key not in metrics:
-        raise KeyError(
-            f"objective={key!r} is not a metric of this job; choose from {sorted(metrics)}"
-        )
+    """The value a sweeper optimises (`key` was checked before the job ran: `check_settings`)."""
     return float(metrics[key])

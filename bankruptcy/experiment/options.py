@@ -1,28 +1,29 @@
-"""Check a component's options against its constructor and scikit-learn's own constraints.
+"""Check a component's options against its constructor and its library's own rules.
 
-Run on every step of a pipeline before any data is read, so ``model.C=-1`` or
-``+model.Cc=1`` stops at once with one line naming the option, instead of a traceback from
-the first fold's ``fit``.
+Run on every component of a job before any data is read, so ``model.C=-1``,
+``model.num_leaves=1`` or ``+model.Cc=1`` stops at once with one line naming the option,
+instead of a traceback from the first fold's ``fit``.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from hydra.utils import get_object
-from sklearn.base import BaseEstimator
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
 
 from bankruptcy.core.errors import UserError
+from bankruptcy.experiment.dryfit import dry_fit_error, needs_dry_fit
 
 # "The 'C' parameter of LogisticRegression must be ..." names the parameter that failed
 _FAILED_PARAMETER = re.compile(r"The '(\w+)' parameter")
 
 
 def override(path: str, key: str, value: object) -> str:
-    """How the option is written on the command line: ``model.C=-1``, ``model.kind=null``."""
+    """How the option is written on the command line: ``model.C=-1``, ``model.kind=null``;
+    a top-level key (`path` empty) as ``seed=abc``."""
     if value is None:
         text = "null"
     elif isinstance(value, bool):
@@ -31,7 +32,7 @@ def override(path: str, key: str, value: object) -> str:
         text = "[" + ",".join(str(v) for v in value) + "]"
     else:
         text = str(value)
-    return f"{path}.{key}={text}"
+    return f"{path}.{key}={text}" if path else f"{key}={text}"
 
 
 def options_of(node: Mapping) -> dict:
@@ -77,35 +78,86 @@ def check_option_names(path: str, node: Mapping) -> None:
         )
 
 
-def validate_parameters(path: str, estimator, given: Mapping) -> None:
-    """scikit-learn's parameter validation of `estimator` and of the estimators its options hold.
+def validate_call(path: str, node: Mapping) -> None:
+    """scikit-learn's ``@validate_params`` checks of a function `_target_`, before it is called.
+
+    A loader decorated with them (``load_polish(year=9)``) is refused before it reads a file.
+    """
+    target = get_object(node["_target_"])
+    constraints = getattr(target, "_skl_parameter_constraints", None)
+    if constraints:
+        given = options_of(node)
+        name = getattr(target, "__qualname__", str(target))
+        refused(
+            path, target, given, lambda: validate_parameter_constraints(constraints, given, name)
+        )
+
+
+def validate_parameters(
+    path: str, component, given: Mapping, names: Mapping[str, str] | None = None
+) -> None:
+    """Check `component`'s options by its library's own rules, and those of what it holds.
+
+    A component that declares ``_parameter_constraints`` (scikit-learn and imbalanced-learn
+    estimators, this project's estimators and other components) runs its
+    ``_validate_params``; an estimator without them (LightGBM, XGBoost, CatBoost) gets a dry
+    fit on synthetic rows (`bankruptcy.experiment.dryfit`). Estimators nested in its options
+    (a sampler's sampler, a selector's estimator) are checked the same way.
 
     Parameters
     ----------
     path : str
-        Where `estimator`'s options sit in the config, e.g. ``"sampler"``.
-    estimator : object
-        The instantiated component; anything but a scikit-learn estimator passes.
+        Where `component`'s options sit in the config, e.g. ``"sampler"``.
+    component : object
+        The instantiated component; anything without options to check passes.
     given : mapping
         Its options as configured (nested estimators' options are nested mappings).
+    names : mapping, optional
+        Constructor parameter -> the config key it was built from, where they differ (an
+        ensemble's ``estimators`` come from ``model.base``).
 
     Raises
     ------
     UserError
-        ``"<path>.<param>=<value>: <scikit-learn's message>"``.
+        ``"<path>.<option>=<value>: <the library's message>"``.
     """
-    if not isinstance(estimator, BaseEstimator):
-        return
-    if hasattr(estimator, "_parameter_constraints"):
-        try:
-            estimator._validate_params()
-        except InvalidParameterError as error:
-            found = _FAILED_PARAMETER.search(str(error))
-            if found is None:
-                raise UserError(f"{path}: {error}") from None
-            key = found.group(1)
-            value = given.get(key, estimator.get_params(deep=False).get(key))
-            raise UserError(f"{override(path, key, value)}: {error}") from None
-    for key, value in estimator.get_params(deep=False).items():
+    names = names or {}
+    if hasattr(component, "_parameter_constraints"):
+        refused(path, component, given, component._validate_params, names)
+    elif needs_dry_fit(component):
+        failed = dry_fit_error(component, options_of(given))
+        if failed is not None:
+            key, message = failed
+            raise UserError(f"{_named(path, key, component, given, names)}: {message}")
+    for key, value in _parameters(component).items():
         if isinstance(given.get(key), Mapping):
             validate_parameters(f"{path}.{key}", value, given[key])
+
+
+def refused(
+    path: str, component, given: Mapping, check: Callable[[], None], names: Mapping | None = None
+) -> None:
+    """Run `check`; turn the ``InvalidParameterError`` it raises into a `UserError` naming
+    the option as written (``threshold.value=2: The 'value' parameter of ...``)."""
+    try:
+        check()
+    except InvalidParameterError as error:
+        found = _FAILED_PARAMETER.search(str(error))
+        key = found.group(1) if found else None
+        raise UserError(f"{_named(path, key, component, given, names or {})}: {error}") from None
+
+
+def _named(path: str, key: str | None, component, given: Mapping, names: Mapping) -> str:
+    """``model.C=-1`` for option `key` of the component at `path`; just `path` without a key."""
+    if key is None:
+        return path
+    written = names.get(key, key)
+    value = given[written] if written in given else getattr(component, key, None)
+    return override(path, written, value)
+
+
+def _parameters(component) -> dict:
+    """A component's constructor options (``get_params`` for estimators)."""
+    if hasattr(component, "get_params"):
+        return component.get_params(deep=False)
+    return {}

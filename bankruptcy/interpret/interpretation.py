@@ -7,12 +7,16 @@ write them (``interpret/<name>.csv``, ``plots/<name>.png``) and log them.
 from __future__ import annotations
 
 import logging
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import get_scorer_names
+from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
 from bankruptcy.core.artifacts import Artifacts
+from bankruptcy.core.params import CheckedParams
 from bankruptcy.interpret import plots
 from bankruptcy.interpret.features import model_input, source_column
 from bankruptcy.interpret.importance import native_table, permutation_table
@@ -29,7 +33,7 @@ class NoInterpretation:
         return Artifacts()
 
 
-class Interpretation:
+class Interpretation(CheckedParams):
     """Permutation and native importance, SHAP values, per-company factors, partial dependence.
 
     Parameters
@@ -69,6 +73,23 @@ class Interpretation:
         contention cost more than they save (measured 10x slower per
         HistGradientBoosting predict with 2 threads on a loaded 2-core host).
     """
+
+    _parameter_constraints: dict = {
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "permutation_features": [Interval(Integral, 1, None, closed="left"), None],
+        "scoring": [StrOptions(set(get_scorer_names()))],
+        "top_features": [Interval(Integral, 1, None, closed="left")],
+        "shap_rows": [Interval(Integral, 1, None, closed="left")],
+        "agnostic_rows": [Interval(Integral, 1, None, closed="left")],
+        "background_rows": [Interval(Integral, 1, None, closed="left")],
+        "n_companies": [Interval(Integral, 0, None, closed="left")],
+        "top_factors": [Interval(Integral, 1, None, closed="left")],
+        "pdp_features": [Interval(Integral, 0, None, closed="left")],
+        "pdp_rows": [Interval(Integral, 1, None, closed="left")],
+        "grid_resolution": [Interval(Integral, 2, None, closed="left")],
+        "seed": [Interval(Integral, 0, 2**32 - 1, closed="both"), None],
+        "n_threads": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(
         self,

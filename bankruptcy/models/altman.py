@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -50,12 +51,30 @@ class AltmanZ(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         floats: a saved model holds no pandas objects).
     """
 
+    _parameter_constraints: dict = {
+        "concepts": [dict, None],
+        "form": [StrOptions({"auto", *ALTMAN_FORMS})],
+    }
+
     def __init__(self, concepts=None, form="auto"):
         self.concepts = concepts
         self.form = form
 
+    def _validate_params(self) -> None:
+        """scikit-learn's checks, then that the dataset declares the form's concepts.
+
+        Raises
+        ------
+        PreprocessError
+            Naming the concepts missing from ``dataset.concepts`` (known before any data).
+        """
+        super()._validate_params()
+        form = choose_altman_form(self.concepts, self.form, STEP)
+        require_concepts(self.concepts, ALTMAN_FORMS[form].weights, STEP)
+
     def fit(self, X, y):
         """Choose the form, check its concepts evaluate on `X`, learn fill values."""
+        self._validate_params()
         check_classification_targets(y)
         labels = np.unique(np.asarray(y))
         if not set(labels) <= {0, 1}:

@@ -11,15 +11,18 @@ cross-validation, sees only the rows the pipeline is fitted on.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from bankruptcy.core.errors import UserError
+from bankruptcy.core.params import invalid
 
 
 class _Ensemble(ClassifierMixin, BaseEstimator):
@@ -30,6 +33,7 @@ class _Ensemble(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Fit the ensemble (scikit-learn's, fitting clones of ``estimators``) on (`X`, `y`)."""
+        self._validate_params()
         self.ensemble_ = self._make(list(self.estimators)).fit(X, y)
         self.classes_ = self.ensemble_.classes_
         self.n_features_in_ = self.ensemble_.n_features_in_
@@ -77,6 +81,14 @@ class StackingEnsemble(_Ensemble):
     ensemble_ : sklearn.ensemble.StackingClassifier
         The fitted stack.
     """
+
+    _parameter_constraints: dict = {
+        "estimators": [list, tuple],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, estimators=(), cv=5, C=1.0, n_jobs=1, random_state=None):
         self.estimators = estimators
@@ -132,26 +144,36 @@ class VotingEnsemble(_Ensemble):
         With ``average="rank"``: each base model's sorted probabilities on the fitting rows.
     """
 
+    _parameter_constraints: dict = {
+        "estimators": [list, tuple],
+        "weights": ["array-like", None],
+        "average": [StrOptions({"probability", "rank"})],
+        "n_jobs": [Integral, None],
+    }
+
     def __init__(self, estimators=(), weights=None, average="probability", n_jobs=1):
         self.estimators = estimators
         self.weights = weights
         self.average = average
         self.n_jobs = n_jobs
 
-    def _make(self, estimators):
-        if self.average not in ("probability", "rank"):
-            raise UserError(f"model.average={self.average}: use probability or rank")
-        if self.weights is not None and len(self.weights) != len(estimators):
-            raise UserError(
-                f"model.weights has {len(self.weights)} values for {len(estimators)} base "
-                f"models {[name for name, _ in estimators]}; give one weight per base model"
+    def _validate_params(self) -> None:
+        """scikit-learn's checks of `_parameter_constraints`, then the rules between options."""
+        super()._validate_params()
+        names = [name for name, _ in self.estimators]
+        if self.weights is not None and len(self.weights) != len(names):
+            raise invalid(self, "weights", f"one weight per base model {names}")
+        scoreless = [name for name, model in self.estimators if not hasattr(model, "predict_proba")]
+        if scoreless:
+            raise invalid(
+                self,
+                "estimators",
+                "base models that give probabilities, which soft voting averages "
+                "(stack the others with model=stacking)",
+                got=f"{scoreless}, without probabilities",
             )
-        for name, estimator in estimators:
-            if not hasattr(estimator, "predict_proba"):
-                raise UserError(
-                    f"model.base: {name} gives no probabilities, which soft voting averages; "
-                    "use model=stacking for it"
-                )
+
+    def _make(self, estimators):
         return VotingClassifier(estimators, voting="soft", weights=self.weights, n_jobs=self.n_jobs)
 
     def fit(self, X, y):

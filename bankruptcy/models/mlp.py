@@ -9,18 +9,21 @@ predicting), so importing this module and instantiating the config are cheap.
 from __future__ import annotations
 
 import logging
-import numbers
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from bankruptcy.core.params import invalid
 
 # Option name -> torch.nn class name (looked up when the network is built, so torch stays unloaded).
 ACTIVATIONS = {
@@ -118,6 +121,24 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Positive-row loss weight used.
     """
 
+    _parameter_constraints: dict = {
+        "hidden_sizes": [list, tuple],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "pos_weight": [Interval(Real, 0, None, closed="neither"), None],
+        "optimizer": [StrOptions(set(OPTIMIZER_NAMES))],
+        "random_state": ["random_state"],
+        "progress_bar": ["boolean"],
+    }
+
     def __init__(
         self,
         hidden_sizes=(64, 32),
@@ -171,7 +192,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : MLPClassifier
         """
-        self._check_params()
+        self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float32)
         check_classification_targets(y)
         self.classes_, y01 = np.unique(y, return_inverse=True)
@@ -251,30 +272,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         logits = self.decision_function(X)
         return self.classes_[(logits > 0).astype(int)]
 
-    def _check_params(self) -> None:
-        """Refuse hyperparameter values `fit` cannot use, naming the parameter."""
-        sizes = self.hidden_sizes
-        if isinstance(sizes, str | numbers.Number) or not all(
-            isinstance(s, numbers.Integral) and s > 0 for s in sizes
+    def _validate_params(self) -> None:
+        """scikit-learn's checks of `_parameter_constraints`, then what they cannot state."""
+        super()._validate_params()
+        if not all(
+            isinstance(size, Integral) and not isinstance(size, bool) and size > 0
+            for size in self.hidden_sizes
         ):
-            raise ValueError(f"hidden_sizes must be a list of positive ints, got {sizes!r}.")
-        _check_choice("activation", self.activation, tuple(ACTIVATIONS))
-        _check_choice("optimizer", self.optimizer, OPTIMIZER_NAMES)
-        if isinstance(self.class_weight, dict):
-            for label, weight in self.class_weight.items():
-                _check_number(f"class_weight[{label!r}]", weight, 0, np.inf, low_open=True)
-        else:
-            _check_choice("class_weight", self.class_weight, (None, "balanced"))
-        _check_number("dropout", self.dropout, 0, 1, high_open=True)
-        _check_number("lr", self.lr, 0, np.inf, low_open=True)
-        _check_number("weight_decay", self.weight_decay, 0, np.inf)
-        _check_number("validation_fraction", self.validation_fraction, 0, 1, high_open=True)
-        _check_int("batch_size", self.batch_size)
-        _check_int("max_epochs", self.max_epochs)
-        if self.patience is not None:
-            _check_int("patience", self.patience)
-        if self.pos_weight is not None:
-            _check_number("pos_weight", self.pos_weight, 0, np.inf, low_open=True)
+            raise invalid(self, "hidden_sizes", "a list of positive ints")
+        if isinstance(self.class_weight, dict) and not all(
+            isinstance(weight, Real) and weight > 0 for weight in self.class_weight.values()
+        ):
+            raise invalid(self, "class_weight", "None, 'balanced' or a positive weight per class")
 
     def _split(self, y01: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Row indices for training and (stratified) validation; None without validation."""
@@ -400,22 +409,3 @@ def _as_tensor(array: np.ndarray):
     import torch
 
     return torch.from_numpy(np.require(array, requirements="W"))
-
-
-def _check_choice(name: str, value, options: tuple) -> None:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}.")
-
-
-def _check_int(name: str, value) -> None:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-
-
-def _check_number(name, value, low, high, low_open=False, high_open=False) -> None:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    ok = ok and (value > low if low_open else value >= low)
-    ok = ok and (value < high if high_open else value <= high)
-    if not ok:
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(f"{name} must be a number in {left}{low}, {high}{right}, got {value!r}.")

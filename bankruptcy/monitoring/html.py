@@ -15,6 +15,7 @@ import pandas as pd
 from bankruptcy.core.figures import save_png
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.monitoring import plots
+from bankruptcy.monitoring.window import log_line
 
 TITLE = "Model monitoring report"
 
@@ -144,6 +145,8 @@ def write_html(
         f"and {report['n_reference_scores']:,} reference scores",
         f"Ignored columns (not model inputs): {report['columns_ignored'] or 'none'}",
     ]
+    if report.get("log"):
+        header.append(log_line(report["log"]).capitalize() + ".")
     return write_report(path, TITLE, header, sections)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bankruptcy.core.errors import UserError
+from bankruptcy.data.dataset import label_text
 
 #: Rows a window needs: the multivariate test scores half of them, the others need fewer.
 MIN_ROWS = 50
@@ -116,6 +117,33 @@ def as_labels(values, what: str, n_rows: int) -> np.ndarray:
             "(leave unknown labels empty)"
         )
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def outcomes(values: pd.Series, label: dict, what: str) -> np.ndarray:
+    """New rows' outcomes as 1 (bankrupt), 0 (operating) or NaN (not known yet).
+
+    They may be written as the model's training data wrote them (its package's contract
+    label: ``values`` and ``bankrupt_value``, e.g. ``failed`` / ``alive``) or as 0/1.
+
+    Raises
+    ------
+    UserError
+        Naming the values that are neither, and the ones to use.
+    """
+    text = values.map(lambda v: None if pd.isna(v) else label_text(v))
+    known = text.dropna()
+    own = {str(v) for v in label.get("values", ())}
+    if set(known) <= own:
+        bankrupt = str(label.get("bankrupt_value", 1))
+        coded = text.map(lambda v: np.nan if v is None else float(v == bankrupt))
+        return coded.to_numpy(dtype=np.float64)
+    if set(known) <= {"0", "1"}:
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    bad = sorted(set(known) - own - {"0", "1"})[:6]
+    accepted = f"{sorted(own)} (as in training) or " if own else ""
+    raise UserError(
+        f"{what} holds {bad}; use {accepted}1 = bankrupt, 0 = operating (empty = not known)"
+    )
 
 
 def require_both_classes(labels: np.ndarray, what: str) -> None:

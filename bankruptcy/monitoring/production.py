@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bankruptcy.monitoring import monitor, to_json, write_html
-from bankruptcy.monitoring.window import load_window
+from bankruptcy.monitoring.window import load_window, model_label
 from bankruptcy.serving.registry import open_model
 
 
@@ -57,6 +57,7 @@ def monitor_window(
     report["model"] = {**package.origin, "sha256": package.manifest["model"]["sha256"]}
     report["source"] = window.source
     report["columns_ignored"] = window.ignored
+    report["log"] = window.log and {**window.log, "monitored": model_label(package.origin)}
     out.mkdir(parents=True, exist_ok=True)
     (out / "monitor.json").write_text(to_json(report) + "\n")
     page = write_html(
@@ -77,6 +78,7 @@ def headline(report: dict) -> dict[str, float]:
         "monitor/score_ks_pvalue": report["scores"]["ks_pvalue"],
         "monitor/n_rows": report["n_rows"],
         "monitor/rows_rejected": report["quality"]["rows_rejected"],
+        "monitor/log_lines_skipped": (report.get("log") or {}).get("lines_skipped"),
     }
     performance = report["performance"]
     for stage in ("estimated", "realized"):

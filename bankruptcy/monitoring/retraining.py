@@ -20,11 +20,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
+from sklearn.model_selection import train_test_split
 
 from bankruptcy.core.errors import UserError
 from bankruptcy.core.jsonable import json_ready
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.monitoring.inputs import outcomes
 from bankruptcy.serving.batch import file_format
 from bankruptcy.serving.package import ModelPackage, problems_line
 
@@ -38,25 +40,58 @@ class NewRows:
     Attributes
     ----------
     train_X, train_y : DataFrame, ndarray
-        The older part: added to the training rows.
+        The older part (or, without a time column, a stratified random part): added to the
+        training rows.
     gate_X, gate_y : DataFrame, ndarray
-        The most recent part: the gate's evaluation window (no model trains on it).
+        The most recent part (or the rest): the gate's evaluation window (no model trains on it).
+    split : str
+        How the rows were split, in words (recorded in the decision).
+    train_time, train_groups : Series or None
+        The training part's time and group columns, where the file has the champion's.
     """
 
     train_X: pd.DataFrame
     train_y: np.ndarray
     gate_X: pd.DataFrame
     gate_y: np.ndarray
+    split: str
+    train_time: pd.Series | None = None
+    train_groups: pd.Series | None = None
 
 
-def read_new_rows(package: ModelPackage, path: str | Path, labels: str, gate_share: float):
-    """Read labelled rows (in time order) and split off the most recent `gate_share` for the gate.
+def read_new_rows(
+    package: ModelPackage,
+    path: str | Path,
+    labels: str,
+    gate_share: float,
+    time_column: str | None = None,
+    seed: int = 0,
+) -> NewRows:
+    """Read labelled rows and split off the gate window: the latest `gate_share` in time.
+
+    Parameters
+    ----------
+    package : ModelPackage
+        The champion: its input contract, its label values, its time and group columns.
+    path : path
+        CSV or Parquet file of new rows (features, the outcome, optionally time and group).
+    labels : str
+        The outcome column: the champion's training label values (e.g. ``failed``/``alive``)
+        or 0/1.
+    gate_share : float
+        Share of the rows kept for the gate.
+    time_column : str, optional
+        Column ordering the rows in time; default the champion's time column where the file
+        has it. Without one the gate window is a stratified random share (seed `seed`): file
+        order is not time (exports are often sorted by the label).
+    seed : int
+        Seed of that random split (the champion's job seed).
 
     Raises
     ------
     UserError
-        Missing feature or label columns, text in a number column, labels other than 0/1, or
-        a part holding a single class.
+        Missing feature, label or time columns, text in a number column, unknown label values,
+        or a part holding a single class.
     """
     path = Path(path)
     if not path.is_file():
@@ -66,46 +101,106 @@ def read_new_rows(package: ModelPackage, path: str | Path, labels: str, gate_sha
     frame = pd.read_parquet(path) if file_format(path) == "parquet" else pd.read_csv(path)
     if labels not in frame.columns:
         raise UserError(f"{path}: no label column {labels!r}; columns: {list(frame.columns)[:12]}")
-    y = pd.to_numeric(frame[labels], errors="coerce")
-    if y.isna().any() or not set(y.unique()) <= {0, 1}:
-        found = sorted({str(v) for v in frame[labels].unique()})[:6]
+    if time_column is not None and time_column not in frame.columns:
         raise UserError(
-            f"{path}: label column {labels!r} holds {found}; use 0 and 1 (1 = bankrupt)"
+            f"{path}: no time column {time_column!r}; columns: {list(frame.columns)[:12]}"
         )
+    coded = outcomes(frame[labels], package.contract.label, f"{path}: label column {labels!r}")
+    if np.isnan(coded).any():
+        raise UserError(f"{path}: {int(np.isnan(coded).sum())} row(s) of {labels!r} have no label")
     checked = package.contract.check(frame.drop(columns=labels), extra="ignore")
     if checked.problems:
         raise UserError(f"{path}: {problems_line(checked.problems)}")
-    y = y.to_numpy(dtype=int)
-    cut = len(y) - max(1, round(gate_share * len(y)))
-    for part, labels_part in (("the training part", y[:cut]), ("the gate window", y[cut:])):
-        if len(np.unique(labels_part)) < 2:
+    y = coded.astype(int)
+    time_column = time_column or _present(frame, package.manifest["data"].get("time"))
+    train, gate, split = _gate_split(frame, y, time_column, gate_share, seed)
+    for part, rows in (("the training part", train), ("the gate window", gate)):
+        if len(np.unique(y[rows])) < 2:
             raise UserError(
-                f"{path}: {part} of the new rows holds one class only ({len(labels_part)} "
-                "rows); retraining and the gate need bankrupt and operating companies"
+                f"{path}: {part} of the new rows holds one class only ({len(rows)} rows, split "
+                f"{split}); retraining and the gate need bankrupt and operating companies"
             )
     X = checked.X.reset_index(drop=True)
-    return NewRows(X.iloc[:cut], y[:cut], X.iloc[cut:], y[cut:])
+    group = _present(frame, package.manifest["data"].get("group"))
+    return NewRows(
+        X.iloc[train],
+        y[train],
+        X.iloc[gate],
+        y[gate],
+        split,
+        frame[time_column].iloc[train] if time_column else None,
+        frame[group].iloc[train] if group else None,
+    )
+
+
+def _present(frame: pd.DataFrame, column: str | None) -> str | None:
+    return column if column in frame.columns else None
+
+
+def _gate_split(frame, y, time_column: str | None, gate_share: float, seed: int):
+    """Row positions of the training part and the gate window, and how they were chosen."""
+    n_gate = max(1, round(gate_share * len(y)))
+    if time_column is not None:
+        times = frame[time_column]
+        order = np.argsort(times.to_numpy(), kind="stable")
+        cut = len(y) - n_gate
+        span = f"{times.iloc[order[cut]]}-{times.iloc[order[-1]]}"
+        return order[:cut], order[cut:], f"by {time_column}: the latest {n_gate} rows ({span})"
+    try:
+        train, gate = train_test_split(
+            np.arange(len(y)), test_size=n_gate, stratify=y, random_state=seed
+        )
+    except ValueError:  # a class too rare to stratify: the one-class check below says so
+        train, gate = train_test_split(np.arange(len(y)), test_size=n_gate, random_state=seed)
+    return (
+        np.sort(train),
+        np.sort(gate),
+        f"at random, stratified by the label (seed {seed}): the file has no time column",
+    )
 
 
 def challenger_data(champion: ModelPackage, cfg, new: NewRows, window: int | None) -> Dataset:
-    """The champion's own training rows plus the new ones (the last `window` rows if given)."""
+    """The champion's own training rows plus the new ones (the last `window` rows if given).
+
+    Time and group columns are kept where both the champion's data and the new rows have them
+    (a temporal protocol and group-aware folds then work as for the champion).
+    """
     from bankruptcy.experiment.builder import build_experiment
 
     old = build_experiment(cfg)  # the champion's data, split as its config says
-    X_old = old.dataset.X.iloc[old.split.train].reset_index(drop=True)
-    y_old = old.dataset.y.to_numpy()[old.split.train]
+    rows = old.split.train
+    X_old = old.dataset.X.iloc[rows].reset_index(drop=True)
+    y_old = old.dataset.y.to_numpy()[rows]
     X = pd.concat([X_old, new.train_X[champion.contract.names]], ignore_index=True)
     y = np.concatenate([y_old, new.train_y])
+    times = _joined(old.dataset.time, rows, new.train_time)
+    groups = _joined(old.dataset.groups, rows, new.train_groups)
     if window:
         X, y = X.iloc[-window:].reset_index(drop=True), y[-window:]
+        times, groups = (_last(column, window) for column in (times, groups))
     return Dataset(
         name=f"{old.dataset.name}+new",
         X=X,
         y=pd.Series(y, name="y"),
         source=f"{old.dataset.source} + new rows",
         descriptions=old.dataset.descriptions,
+        time=times,
+        groups=groups,
         concepts=old.dataset.concepts,
+        bankrupt_value=old.dataset.bankrupt_value,
+        label_values=old.dataset.label_values,
     )
+
+
+def _last(column: pd.Series | None, n: int) -> pd.Series | None:
+    return None if column is None else column.iloc[-n:].reset_index(drop=True)
+
+
+def _joined(old: pd.Series | None, rows: np.ndarray, new: pd.Series | None) -> pd.Series | None:
+    """The champion's training rows' column followed by the new rows' (None unless both)."""
+    if old is None or new is None:
+        return None
+    return pd.concat([old.iloc[rows], new], ignore_index=True).rename(old.name)
 
 
 def retrain(
@@ -118,6 +213,7 @@ def retrain(
     margin: float = 0.005,
     alpha: float = 0.05,
     logger: str = "wandb",
+    time_column: str | None = None,
 ) -> dict:
     """Train a challenger, run the gate, record the decision, update the registry.
 
@@ -126,9 +222,9 @@ def retrain(
     name : str
         Registered model whose ``champion`` is challenged.
     new_data : path
-        Labelled rows (features + `labels`) in time order.
+        Labelled rows (features + `labels`, and a time column where there is one).
     labels : str
-        The 0/1 outcome column.
+        The outcome column (the champion's training label values, or 0/1).
     out : Path
         Folder for the challenger's job and ``decision.json``.
     gate_share : float
@@ -139,6 +235,8 @@ def retrain(
         The gate's ROC-AUC margin and significance level.
     logger : {"wandb", "none"}
         Tracking of the challenger's job and of the decision.
+    time_column : str, optional
+        Column ordering the new rows in time (default the champion's; see `read_new_rows`).
 
     Returns
     -------
@@ -150,8 +248,8 @@ def retrain(
     from bankruptcy.serving import registry
 
     champion = registry.open_model(f"models:/{name}@{CHAMPION}")
-    new = read_new_rows(champion, new_data, labels, gate_share)
     cfg = OmegaConf.create(champion.manifest["config"])
+    new = read_new_rows(champion, new_data, labels, gate_share, time_column, cfg.seed)
     cfg.logger = (
         {"_target_": "bankruptcy.tracking.base.NullTracker"} if logger == "none" else cfg.logger
     )
@@ -173,6 +271,7 @@ def retrain(
         model=name,
         champion_version=champion.origin["version"],
         new_data=str(new_data),
+        gate_split=new.split,
         rows={"trained": len(dataset.y), "new": len(new.train_y), "gate": len(new.gate_y)},
         window=window,
     )

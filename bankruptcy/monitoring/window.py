@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from bankruptcy.core.errors import UserError
+from bankruptcy.monitoring.inputs import outcomes
 from bankruptcy.serving.batch import file_format
 from bankruptcy.serving.package import ModelPackage, problems_line
-from bankruptcy.serving.predlog import PATTERN, read_log, read_records
+from bankruptcy.serving.predlog import PATTERN, read_records, scored_rows
 
 
 @dataclass
@@ -37,6 +38,10 @@ class Window:
         Columns of the source that are not model inputs.
     source : str
         Where the rows came from, in words.
+    log : dict or None
+        For a prediction log: ``lines_skipped`` (lines that are not complete records, e.g. cut
+        short by a crash), ``skipped_at`` (the first few, ``file:line``) and ``served_by``
+        (rows per model name and version that scored them).
     """
 
     X: pd.DataFrame
@@ -45,6 +50,7 @@ class Window:
     rejected: int
     ignored: list[str] = field(default_factory=list)
     source: str = ""
+    log: dict | None = None
 
 
 def load_window(
@@ -63,7 +69,8 @@ def load_window(
     source : path
         A file of rows, or the service's ``--log-dir``.
     labels : str, optional
-        Column of 0/1 outcomes in the file (not part of the model's inputs).
+        Outcome column of the file (not a model input): the training data's label values
+        (e.g. ``failed`` / ``alive``) or 0/1; empty = not known yet.
     since, until : str, optional
         ISO time window of a prediction log (``since <= ts < until``).
     """
@@ -74,11 +81,11 @@ def load_window(
                 f"--labels {labels}: a prediction log holds no outcomes; put the labelled "
                 "rows in a CSV or Parquet file and monitor that"
             )
-        frame, rejected = _from_log(source, since, until)
+        frame, rejected, log = _from_log(source, since, until)
         where = f"prediction log {source} [{since or 'start'}, {until or 'end'})"
     elif source.is_file():
         reader = pd.read_parquet if file_format(source) == "parquet" else pd.read_csv
-        frame, rejected, where = reader(source), 0, str(source)
+        frame, rejected, where, log = reader(source), 0, str(source), None
     else:
         raise UserError(f"{source}: no such file or prediction-log folder")
     checked = package.contract.check(frame, extra="passthrough", drop_bad_rows=True)
@@ -88,15 +95,8 @@ def load_window(
     if labels:
         if labels not in checked.passthrough.columns:
             raise UserError(f"{where}: no label column {labels!r}; columns: {list(frame.columns)}")
-        outcome = pd.to_numeric(checked.passthrough[labels], errors="coerce").to_numpy()
-        unknown = checked.passthrough[labels][
-            np.isnan(outcome) & checked.passthrough[labels].notna()
-        ]
-        if len(unknown):
-            raise UserError(
-                f"{where}: label column {labels!r} holds {sorted(map(str, set(unknown)))[:5]}; "
-                "use 0 (operating), 1 (bankrupt) or empty (not known yet)"
-            )
+        label = package.contract.label
+        outcome = outcomes(checked.passthrough[labels], label, f"{where}: label column {labels!r}")
     ignored = [c for c in checked.passthrough.columns if c != labels]
     return Window(
         checked.X,
@@ -105,26 +105,34 @@ def load_window(
         rejected + checked.rejected,
         ignored,
         where,
+        log,
     )
 
 
-def _from_log(folder: Path, since: str | None, until: str | None) -> tuple[pd.DataFrame, int]:
-    """Input rows the service scored in the window, and the rows of requests it refused."""
+def _from_log(folder: Path, since: str | None, until: str | None) -> tuple[pd.DataFrame, int, dict]:
+    """Input rows the service scored in the window, the rows of requests it refused, and what
+    the log says about itself (see `Window.log`)."""
     if not any(folder.glob(PATTERN)):
         raise UserError(f"{folder}: no prediction log files ({PATTERN}); pass the serve --log-dir")
-    frame = read_log(folder, since, until)
+    skipped: list[str] = []
+    records = list(read_records(folder, since, until, skipped))
+    frame = scored_rows(records)
     if frame.empty:
+        unreadable = f" ({len(skipped)} line(s) are not complete records)" if skipped else ""
         raise UserError(
-            f"{folder}: no scored rows between {since or 'the start'} and {until or 'the end'}; "
-            "widen --since/--until"
+            f"{folder}: no scored rows between {since or 'the start'} and {until or 'the end'}"
+            f"{unreadable}; widen --since/--until"
         )
-    refused = sum(
-        _rows_sent(r.get("inputs"))
-        for r in read_records(folder, since, until)
-        if r["status"] == "refused"
-    )
+    refused = sum(_rows_sent(r.get("inputs")) for r in records if r["status"] == "refused")
+    served_by = frame.groupby(["model_name", "model_version"], dropna=False).size()
+    log = {
+        "lines_skipped": len(skipped),
+        "skipped_at": skipped[:5],
+        "served_by": {f"{name} v{version}": int(n) for (name, version), n in served_by.items()},
+    }
     served = [c for c in frame.columns if c.startswith("out_")]
-    return frame.drop(columns=["ts", "model_name", "model_version", "request", *served]), refused
+    inputs = frame.drop(columns=["ts", "model_name", "model_version", "request", *served])
+    return inputs, refused, log
 
 
 def _rows_sent(inputs) -> int:
@@ -134,3 +142,25 @@ def _rows_sent(inputs) -> int:
     if isinstance(inputs, dict) and inputs:
         return max(len(v) if isinstance(v, list) else 1 for v in inputs.values())
     return 1
+
+
+def model_label(origin: dict) -> str:
+    """``polish v2``: how a log names the model that scored a row (`Window.log` ``served_by``)."""
+    return f"{origin.get('name')} v{origin.get('version')}"
+
+
+def log_line(log: dict | None) -> str | None:
+    """What a prediction log says about itself, in words: skipped lines, serving models."""
+    if log is None:
+        return None
+    served = ", ".join(f"{model} ({n:,} rows)" for model, n in log["served_by"].items())
+    line = f"prediction log: rows served by {served}"
+    if set(log["served_by"]) != {log["monitored"]}:
+        line += f"; monitored as {log['monitored']} (its reference, its own scores)"
+    if log["lines_skipped"]:
+        first = ", ".join(log["skipped_at"])
+        line += (
+            f"; {log['lines_skipped']} line(s) skipped, not complete records (torn by a crash or "
+            f"a full disk?): {first}"
+        )
+    return line

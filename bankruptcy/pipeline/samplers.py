@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
+from sklearn.utils._param_validation import HasMethods
 
 from bankruptcy.core.errors import DataError
 
@@ -27,12 +28,18 @@ class CappedNeighbors(BaseEstimator):
         also caps ``smote__k_neighbors``).
     """
 
+    _parameter_constraints: dict = {
+        "sampler": [HasMethods(["fit_resample"])],
+        "params": [list, tuple],
+    }
+
     def __init__(self, sampler, params: Sequence[str] = ("k_neighbors",)):
         self.sampler = sampler
         self.params = params
 
     def fit_resample(self, X, y):
         """Resample `X`, `y` with the capped sampler; return the new rows."""
+        self._validate_params()
         counts = np.unique(np.asarray(y), return_counts=True)[1]
         n_minority = int(counts.min())
         if n_minority < 2:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bankruptcy.preprocess.checks import PreprocessError, input_names, require_numeric
@@ -20,6 +22,8 @@ class InfToNaN(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     Ratios with a zero denominator come out of some exports as infinities;
     scikit-learn estimators reject them, imputers handle NaN.
     """
+
+    _parameter_constraints: dict = {}
 
     def fit(self, X, y=None):
         """Record the input width and column names."""
@@ -60,6 +64,12 @@ class Cleaner(TransformerMixin, BaseEstimator):
         an inconsistent value such as a ratio with a zero denominator.
     """
 
+    _parameter_constraints: dict = {
+        "max_missing": [Interval(Real, 0, 1, closed="both")],
+        "max_mode_share": [Interval(Real, 0, 1, closed="both")],
+        "flag_infinite": ["boolean"],
+    }
+
     def __init__(self, max_missing=0.5, max_mode_share=0.999, flag_infinite=True):
         self.max_missing = max_missing
         self.max_mode_share = max_mode_share
@@ -67,11 +77,7 @@ class Cleaner(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         """Learn which columns to keep and which to flag."""
-        for name in ("max_missing", "max_mode_share"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise PreprocessError(
-                    f"preprocess/clean: {name}={getattr(self, name)} must be a share in [0, 1]"
-                )
+        self._validate_params()
         require_numeric(X, "preprocess/clean")
         values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
         names = input_names(self)

@@ -7,9 +7,10 @@ import logging
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from bankruptcy.preprocess.checks import PreprocessError
+from bankruptcy.core.params import invalid
 from bankruptcy.preprocess.concepts import (
     ALTMAN_FORMS,
     OHLSON_INDICATORS,
@@ -43,34 +44,52 @@ class ConceptFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
         ``"auto"``, ``"original"``, ``"z_prime"`` or ``"z_double_prime"``.
     """
 
+    _parameter_constraints: dict = {
+        "concepts": [dict, None],
+        "recipes": [list, tuple],
+        "altman_form": [StrOptions({"auto", *ALTMAN_FORMS})],
+    }
+
     def __init__(self, concepts=None, recipes=("altman",), altman_form="auto"):
         self.concepts = concepts
         self.recipes = recipes
         self.altman_form = altman_form
 
-    def fit(self, X, y=None):
-        """Check the concepts exist and evaluate on `X`; choose the Altman form."""
+    def _validate_params(self) -> None:
+        """scikit-learn's checks, then the recipes and the concepts they need (no data needed)."""
+        super()._validate_params()
+        if not self.recipes or not set(self.recipes) <= {"altman", "ohlson"}:
+            raise invalid(self, "recipes", "one or both of ['altman', 'ohlson']")
+        self._plan()
+
+    def _plan(self) -> tuple[str | None, dict[str, str]]:
+        """The Altman form (None without that recipe) and the concept expressions needed.
+
+        Raises
+        ------
+        PreprocessError
+            Naming the concepts missing from ``dataset.concepts``.
+        """
         step = f"{STEP} ({'+'.join(self.recipes)})"
-        unknown = sorted(set(self.recipes) - {"altman", "ohlson"})
-        if unknown or not self.recipes:
-            raise PreprocessError(
-                f"{step}: recipes must be among ['altman', 'ohlson'], got {unknown}"
-            )
-        needed = []
-        self.form_ = None
+        needed, form = [], None
         if "altman" in self.recipes:
-            self.form_ = choose_altman_form(self.concepts, self.altman_form, step)
-            needed += list(ALTMAN_FORMS[self.form_].weights)
+            form = choose_altman_form(self.concepts, self.altman_form, step)
+            needed += list(ALTMAN_FORMS[form].weights)
         if "ohlson" in self.recipes:
             # Use the indicators the dataset can build; with none, ask for all of them.
             available = [c for c in OHLSON_INDICATORS.values() if c in (self.concepts or {})]
             needed += [c for c in available or OHLSON_INDICATORS.values() if c not in needed]
-        self.expressions_ = require_concepts(self.concepts, needed, step)
+        return form, require_concepts(self.concepts, needed, step)
+
+    def fit(self, X, y=None):
+        """Check the concepts exist and evaluate on `X`; choose the Altman form."""
+        self._validate_params()
+        self.form_, self.expressions_ = self._plan()
         # Evaluating on one row fails in fit, not at predict time, on a bad expression.
         self.new_features_ = list(self._new_columns(X.iloc[:1]).columns)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
-        log.info("%s: adds %s", step, self.new_features_)
+        log.info("%s (%s): adds %s", STEP, "+".join(self.recipes), self.new_features_)
         return self
 
     def transform(self, X):

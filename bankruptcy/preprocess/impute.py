@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 # Makes sklearn.impute.IterativeImputer importable for conf/preprocess/imputer/iterative.yaml;
 # Hydra imports this module (the outer _target_) before resolving the nested one.
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bankruptcy.preprocess.checks import input_names, require_numeric
@@ -28,11 +31,14 @@ class NumericImputer(TransformerMixin, BaseEstimator):
         cloned in `fit`.
     """
 
+    _parameter_constraints: dict = {"imputer": [HasMethods(["fit", "transform"])]}
+
     def __init__(self, imputer=None):
         self.imputer = imputer
 
     def fit(self, X, y=None):
         """Check the columns, then fit a clone of `imputer` on `X`."""
+        self._validate_params()
         require_numeric(X, STEP)
         values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
         self.imputer_ = clone(self.imputer).set_output(transform="default").fit(_writable(values))
@@ -75,11 +81,14 @@ class MissingFlags(TransformerMixin, BaseEstimator):
         once); rarer gaps would add near-constant noise columns.
     """
 
+    _parameter_constraints: dict = {"min_share": [Interval(Real, 0, 1, closed="both")]}
+
     def __init__(self, min_share=0.01):
         self.min_share = min_share
 
     def fit(self, X, y=None):
         """Choose the columns to flag from their missing share in `X`."""
+        self._validate_params()
         require_numeric(X, "preprocess/indicator")
         values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
         share = np.isnan(values).mean(axis=0)

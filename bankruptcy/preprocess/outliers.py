@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bankruptcy.preprocess.checks import PreprocessError, require_numeric
+from bankruptcy.core.params import invalid
+from bankruptcy.preprocess.checks import require_numeric
 
 log = logging.getLogger(__name__)
 
@@ -30,17 +33,24 @@ class Winsorizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         Quantiles (in [0, 1]) used as clip limits.
     """
 
+    _parameter_constraints: dict = {
+        "lower": [Interval(Real, 0, 1, closed="both")],
+        "upper": [Interval(Real, 0, 1, closed="both")],
+    }
+
     def __init__(self, lower=0.01, upper=0.99):
         self.lower = lower
         self.upper = upper
 
+    def _validate_params(self) -> None:
+        """scikit-learn's checks of each limit, then that they are in order."""
+        super()._validate_params()
+        if self.upper <= self.lower:
+            raise invalid(self, "upper", f"above lower={self.lower}")
+
     def fit(self, X, y=None):
         """Learn `lower_` and `upper_` limits per column."""
-        if not 0 <= self.lower < self.upper <= 1:
-            raise PreprocessError(
-                f"preprocess/clip: need 0 <= lower < upper <= 1, got lower={self.lower}, "
-                f"upper={self.upper}"
-            )
+        self._validate_params()
         require_numeric(X, "preprocess/clip")
         values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
         with warnings.catch_warnings():
@@ -76,12 +86,18 @@ class DropOutlierRows(BaseEstimator):
         Never remove bankrupt rows: failing firms are outliers by nature and the rare class.
     """
 
+    _parameter_constraints: dict = {
+        "detector": [HasMethods(["fit_predict"])],
+        "keep_bankrupt": ["boolean"],
+    }
+
     def __init__(self, detector=None, keep_bankrupt=True):
         self.detector = detector
         self.keep_bankrupt = keep_bankrupt
 
     def fit_resample(self, X, y):
         """Return `X`, `y` without the outlying rows; the count is in `n_removed_` and the log."""
+        self._validate_params()
         require_numeric(X, "preprocess/outlier_rows")
         outlier = clone(self.detector).fit_predict(X) == -1
         if self.keep_bankrupt:

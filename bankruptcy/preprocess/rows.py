@@ -18,6 +18,8 @@ class DropDuplicates(BaseEstimator):
     still scored. Duplicates with different labels are kept (both labels are data).
     """
 
+    _parameter_constraints: dict = {}
+
     def fit_resample(self, X, y):
         """Return the first occurrence of each (features, label) row; count in `n_removed_`."""
         frame = pd.DataFrame(np.asarray(X, dtype=object))

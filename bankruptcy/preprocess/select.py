@@ -6,17 +6,17 @@ number of features and then keeps them all; a sweep would silently compare ident
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from sklearn import feature_selection
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from bankruptcy.preprocess.checks import PreprocessError, check_k
+from bankruptcy.preprocess.checks import check_k
 
 
 class _RefusesLargeK:
@@ -94,17 +94,18 @@ class CorrelationFilter(SelectorMixin, BaseEstimator):
         ``"pearson"`` or ``"spearman"`` (rank; robust to the heavy tails of raw ratios).
     """
 
+    _parameter_constraints: dict = {
+        "threshold": [Interval(Real, 0, 1, closed="right")],
+        "method": [StrOptions({"pearson", "spearman"})],
+    }
+
     def __init__(self, threshold=0.95, method="spearman"):
         self.threshold = threshold
         self.method = method
 
     def fit(self, X, y=None):
         """Learn `support_`, the mask of kept columns."""
-        if not 0 < self.threshold <= 1:
-            raise PreprocessError(
-                f"preprocess/select (CorrelationFilter): threshold={self.threshold} must be "
-                "in (0, 1]"
-            )
+        self._validate_params()
         values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
         corr = pd.DataFrame(values).corr(method=self.method).abs().fillna(0.0).to_numpy()
         keep = []

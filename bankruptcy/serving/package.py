@@ -223,7 +223,9 @@ def build_package(
     dataset = result.dataset
     X_train = result.X_train
     kind = result.score_kind
-    contract = InputContract.from_training(X_train, dataset.descriptions, LABEL)
+    # the source's own label values: new labelled rows (retrain, monitor) may use them
+    label = {**LABEL, "bankrupt_value": dataset.bankrupt_value, "values": dataset.label_values}
+    contract = InputContract.from_training(X_train, dataset.descriptions, label)
     threshold = float(metrics["threshold"])
     base_rate = float(np.mean(result.y_train))
     manifest = {
@@ -248,6 +250,9 @@ def build_package(
             "train_rows": len(result.split.train),
             "test_rows": len(result.split.test),
             "base_rate": base_rate,
+            # columns new labelled rows may carry for retraining (time orders them)
+            "time": None if dataset.time is None else str(dataset.time.name),
+            "group": None if dataset.groups is None else str(dataset.groups.name),
         },
         "metrics": metrics,
         "risk_factors": _risk_factors(tables.get("shap_importance")),

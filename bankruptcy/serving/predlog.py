@@ -21,6 +21,8 @@ import orjson
 import pandas as pd
 
 PATTERN = "predictions-*.jsonl"
+# the keys a record of each status has (a line with another status is not a record)
+_REQUIRED = {"scored": {"ts", "model", "request", "inputs", "outputs"}, "refused": {"ts"}}
 
 
 class PredictionLog:
@@ -72,7 +74,7 @@ class PredictionLog:
 def read_log(
     directory: str | Path, start: str | None = None, end: str | None = None
 ) -> pd.DataFrame:
-    """Scored rows of a log folder within a time window, one row each.
+    """Scored rows of a log folder within a time window, one row each (see `scored_rows`).
 
     Parameters
     ----------
@@ -80,15 +82,20 @@ def read_log(
         The service's ``--log-dir``.
     start, end : str, optional
         ISO timestamps (inclusive start, exclusive end); None = open.
+    """
+    return scored_rows(read_records(directory, start, end))
+
+
+def scored_rows(records) -> pd.DataFrame:
+    """One row per scored input of `records` (log lines as dicts).
 
     Returns
     -------
     DataFrame with ``ts``, ``model_name``, ``model_version``, ``request``, one column per input
-    field and the outputs (prefixed ``out_``); refused requests are not rows here (count them
-    with `read_records`).
+    field and the outputs (prefixed ``out_``); refused requests are not rows here.
     """
     frames = []
-    for record in read_records(directory, start, end):
+    for record in records:
         if record["status"] != "scored":
             continue
         inputs = pd.DataFrame(record["inputs"])
@@ -102,11 +109,39 @@ def read_log(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def read_records(directory: str | Path, start: str | None = None, end: str | None = None):
-    """Every log line (a dict) of `directory` with ``start <= ts < end``."""
+def read_records(
+    directory: str | Path,
+    start: str | None = None,
+    end: str | None = None,
+    skipped: list[str] | None = None,
+):
+    """Every log line (a dict) of `directory` with ``start <= ts < end``, oldest file first.
+
+    A line that is not a complete record (cut short by a crash mid-write or a full disk,
+    edited by hand) is passed over; with `skipped`, its place (``file:line``) is appended there,
+    so the caller can report it.
+    """
     for path in sorted(Path(directory).glob(PATTERN)):
-        with open(path) as lines:
-            for line in lines:
-                record = orjson.loads(line)
-                if (start is None or record["ts"] >= start) and (end is None or record["ts"] < end):
+        with open(path, "rb") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                record = _record(line)
+                if record is None:
+                    if skipped is not None:
+                        skipped.append(f"{path.name}:{number}")
+                elif (start is None or record["ts"] >= start) and (
+                    end is None or record["ts"] < end
+                ):
                     yield record
+
+
+def _record(line: bytes) -> dict | None:
+    """The log record a line holds, or None when it is not one."""
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(record, dict) or record.get("status") not in _REQUIRED:
+        return None
+    return record if _REQUIRED[record["status"]] <= record.keys() else None

@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+from sklearn.utils._param_validation import StrOptions
 
+from bankruptcy.core.params import CheckedParams
 from bankruptcy.tracking.base import NullTracker
 
 
@@ -34,7 +36,7 @@ def has_api_key() -> bool:
     )
 
 
-class WandbTracker(NullTracker):
+class WandbTracker(CheckedParams, NullTracker):
     """Log to a W&B run written under the job's output directory.
 
     Parameters
@@ -46,6 +48,12 @@ class WandbTracker(NullTracker):
     mode : {"online", "offline", "disabled"}, optional
         Default from `default_mode`.
     """
+
+    _parameter_constraints: dict = {
+        "project": [str],
+        "entity": [str, None],
+        "mode": [StrOptions({"online", "offline", "disabled"}), None],
+    }
 
     def __init__(self, project: str = "bankruptcy", entity: str | None = None, mode=None):
         self.project = project

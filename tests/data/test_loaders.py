@@ -36,9 +36,9 @@ def test_polish_matches_published_counts(data_dir, year, file, rows, bankrupt, m
     assert ds.descriptions["Attr7"] == "EBIT / total assets"
 
 
-def test_polish_rejects_unknown_year(data_dir):
-    with pytest.raises(DataError, match="use 1 to 5"):
-        load_polish(7, data_dir=data_dir)
+def test_polish_rejects_unknown_year_before_reading(tmp_path):
+    with pytest.raises(ValueError, match=r"'year' parameter of load_polish .* range \[1, 5\]"):
+        load_polish(7, data_dir=tmp_path)  # an empty folder: nothing to read
 
 
 def test_qualitative_forms_hold_the_same_rows(data_dir):

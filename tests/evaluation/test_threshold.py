@@ -82,5 +82,8 @@ def test_bad_input_gets_a_clear_error(oof):
         FBetaThreshold().select(np.zeros(10), np.arange(10.0))
     with pytest.raises(ValueError, match="NaN"):
         FBetaThreshold().select(y, np.where(y == 1, np.nan, s))
-    with pytest.raises(ValueError, match="recall must be in"):
+    with pytest.raises(ValueError, match=r"'recall' parameter .* in the range \(0.0, 1.0\]"):
         TargetRecallThreshold(1.5).select(y, s)
+    with pytest.raises(ValueError, match=r"'value' parameter .* a probability in \[0, 1\]"):
+        FixedThreshold(2.0).select(y, s, "proba")
+    assert FixedThreshold(2.0).select(y, s, "decision") == 2.0  # decision scores: any value

@@ -65,7 +65,7 @@ def test_model_runs_on_american_with_the_original_market_value_form(compose, ame
     assert np.isfinite(scores).all() and roc_auc_score(y, scores) > 0.55
 
 
-def test_a_dataset_without_concepts_is_a_clear_error(compose):
-    exp = build_experiment(compose(["model=altman_z", "dataset=qualitative", "logger=none"]))
+def test_a_dataset_without_concepts_is_a_clear_error_before_its_data_is_read(compose):
+    cfg = compose(["model=altman_z", "dataset=qualitative", "logger=none"])
     with pytest.raises(UserError, match=r"model=altman_z needs dataset\.concepts"):
-        exp.pipeline.fit(exp.dataset.X, exp.dataset.y)
+        build_experiment(cfg)  # the builder checks the model before loading the dataset

@@ -158,10 +158,11 @@ def test_labels_any_two_classes_and_class_weighting():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"activation": "relu6"}, "activation must be one of"),
-        ({"hidden_sizes": [64, 0]}, "hidden_sizes must be a list of positive ints"),
-        ({"validation_fraction": 1.0}, r"validation_fraction must be a number in \[0, 1\)"),
-        ({"class_weight": "auto"}, "class_weight must be one of"),
+        ({"activation": "relu6"}, "'activation' parameter of MLPClassifier must be a str among"),
+        ({"hidden_sizes": [64, 0]}, "'hidden_sizes' parameter .* must be a list of positive ints"),
+        ({"validation_fraction": 1.0}, r"'validation_fraction' .* in the range \[0.0, 1.0\)"),
+        ({"class_weight": "auto"}, "'class_weight' parameter of MLPClassifier must be a str among"),
+        ({"class_weight": {0: 1, 1: -2}}, "'class_weight' .* a positive weight per class"),
         ({"validation_fraction": 0.5, "max_epochs": 1}, "set validation_fraction=0"),
     ],
 )
