@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from bankruptcy.core.errors import UserError
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation.analysis import Analyses
+from bankruptcy.evaluation.calibration import ScoreCalibrator
 from bankruptcy.evaluation.protocol import Split
 from bankruptcy.experiment.options import check_option_names, validate_parameters
 from bankruptcy.pipeline.assembly import assemble
@@ -36,6 +37,7 @@ class Experiment:
     pipeline: Pipeline
     analyses: Analyses
     tracker: object
+    calibration: ScoreCalibrator
 
 
 def build_experiment(cfg: DictConfig, dataset: Dataset | None = None) -> Experiment:
@@ -49,12 +51,13 @@ def build_experiment(cfg: DictConfig, dataset: Dataset | None = None) -> Experim
         Data to use instead of loading ``cfg.dataset`` (retraining on new rows).
     """
     pipeline = build_pipeline(cfg)
+    calibration = build_calibration(cfg.calibration)
     analyses = build_analyses(cfg)
     tracker = build_tracker(cfg.logger)
     protocol = instantiate(cfg.protocol)
     if dataset is None:
         dataset = build_dataset(cfg.dataset)
-    return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker)
+    return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker, calibration)
 
 
 def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
@@ -83,16 +86,32 @@ def build_tracker(node: Mapping):
 
 
 def build_pipeline(cfg: DictConfig) -> Pipeline:
-    """Preprocessing steps, then the sampler, then the (optionally calibrated) model.
+    """Preprocessing steps, then the sampler, then the model.
 
     Every step is built from its ``_target_`` config and its options checked (see `component`).
     """
     steps = [(name, component(f"preprocess.{name}", node)) for name, node in cfg.preprocess.items()]
     steps.append(("sampler", component("sampler", cfg.sampler)))
-    model = component("model", cfg.model)
-    # calibration=none returns the model; sigmoid/isotonic wrap it (their CV sees fit rows only)
-    steps.append(("model", component("calibration", cfg.calibration, model)))
+    steps.append(("model", component("model", cfg.model)))
     return assemble(steps)
+
+
+def build_calibration(node: DictConfig | Mapping) -> ScoreCalibrator:
+    """The map from the model's scores to PDs a ``calibration`` config names, checked.
+
+    Raises
+    ------
+    UserError
+        When the config names something else (e.g. the scikit-learn wrapper that configs
+        written before calibration maps named).
+    """
+    built = component("calibration", node)
+    if not isinstance(built, ScoreCalibrator):
+        raise UserError(
+            f"calibration: {node.get('_target_')} is not a calibration map; choose "
+            "calibration=beta|sigmoid|isotonic|none (bankruptcy.evaluation.calibration)"
+        )
+    return built
 
 
 def build_analyses(cfg: DictConfig) -> Analyses:
