@@ -7,6 +7,7 @@ options, values scikit-learn's own validation refuses), and handed to Hydra-free
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,10 +19,17 @@ from omegaconf import DictConfig, OmegaConf
 from bankruptcy.core.errors import UserError
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation.analysis import Analyses
-from bankruptcy.evaluation.calibration import ScoreCalibrator
+from bankruptcy.evaluation.calibration import (
+    IsotonicCalibration,
+    NoCalibration,
+    PlattCalibration,
+    ScoreCalibrator,
+)
 from bankruptcy.evaluation.protocol import Split
 from bankruptcy.experiment.options import check_option_names, validate_parameters
 from bankruptcy.pipeline.assembly import assemble
+
+log = logging.getLogger(__name__)
 
 #: Keys of an ensemble's config: the model options it combines (`MEMBERS`, by name) and the
 #: unbuilt configs they are chosen from (`CANDIDATES`); the built ones reach it as `estimators`.
@@ -96,15 +104,29 @@ def build_pipeline(cfg: DictConfig) -> Pipeline:
     return assemble(steps)
 
 
+#: ``calibration`` targets of configs written before calibration maps (e.g. a champion's, when
+#: it is retrained), and the map that now does what they were chosen for.
+LEGACY_CALIBRATION = {
+    "bankruptcy.evaluation.calibration.uncalibrated": lambda node: NoCalibration(),
+    "sklearn.calibration.CalibratedClassifierCV": lambda node: (
+        IsotonicCalibration() if node.get("method") == "isotonic" else PlattCalibration()
+    ),
+}
+
+
 def build_calibration(node: DictConfig | Mapping) -> ScoreCalibrator:
     """The map from the model's scores to PDs a ``calibration`` config names, checked.
 
     Raises
     ------
     UserError
-        When the config names something else (e.g. the scikit-learn wrapper that configs
-        written before calibration maps named).
+        When the config names something that is not a calibration map.
     """
+    legacy = LEGACY_CALIBRATION.get(node.get("_target_"))
+    if legacy is not None:
+        built = legacy(node)
+        log.warning("calibration: %s of an older config -> %r", node.get("_target_"), built)
+        return built
     built = component("calibration", node)
     if not isinstance(built, ScoreCalibrator):
         raise UserError(

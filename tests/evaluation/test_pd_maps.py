@@ -182,6 +182,13 @@ def test_calibration_options_are_checked_before_any_data(make_config):
     with pytest.raises(UserError, match=r"calibration\.monotone=3"):
         build_calibration(make_config(["calibration=beta", "calibration.monotone=3"]).calibration)
     with pytest.raises(UserError, match=r"calibration=beta\|sigmoid\|isotonic\|none"):
-        build_calibration(
-            {"_target_": "sklearn.calibration.CalibratedClassifierCV", "method": "sigmoid"}
-        )
+        build_calibration({"_target_": "sklearn.linear_model.LogisticRegression"})
+
+
+def test_a_config_written_before_calibration_maps_gets_the_map_it_asked_for():
+    """A champion's saved config (retrained) named the old wrapper or the identity function."""
+    wrapper = {"_target_": "sklearn.calibration.CalibratedClassifierCV", "cv": 3}
+    assert isinstance(build_calibration({**wrapper, "method": "sigmoid"}), PlattCalibration)
+    assert isinstance(build_calibration({**wrapper, "method": "isotonic"}), IsotonicCalibration)
+    old_none = {"_target_": "bankruptcy.evaluation.calibration.uncalibrated"}
+    assert isinstance(build_calibration(old_none), NoCalibration)
