@@ -10,8 +10,9 @@ Examples::
 CURRENT is a CSV/Parquet file of companies, or the service's prediction-log folder (``serve
 --log-dir``) with an optional time window. Writes ``monitor.json`` and ``monitor.html`` in
 ``--out`` and, with ``--logger wandb``, a W&B run of job type ``monitor`` in the model's group.
-Without labels, performance is estimated from calibrated probabilities (models packaged with
-``calibration=sigmoid|isotonic``); ``--labels COLUMN`` adds the realized metrics.
+Without labels, performance is estimated from the package's calibrated probabilities of default
+(every package but those built with ``calibration=none``); ``--labels COLUMN`` adds the
+realized metrics and calibration.
 
 Exit codes: 0 checked, 3 drift found with ``--fail-on-drift`` (for cron/Airflow), 2 a problem
 with the input (one line).
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def check(args, out: Path) -> int:
     """Monitor one window, print the verdict; the exit code (3 on drift when asked)."""
+    from bankruptcy.monitoring.html import performance_lines
     from bankruptcy.monitoring.production import monitor_window
 
     if (out / "monitor.json").exists():
@@ -67,4 +69,6 @@ def check(args, out: Path) -> int:
         f"(drifted columns: {drifted}); score PSI {report['scores']['psi']:.3f}; "
         f"report: {out / 'monitor.html'}"
     )
+    for line in performance_lines(report["performance"]):
+        print(line)
     return DRIFT_EXIT if args.fail_on_drift and drift["dataset"] else 0

@@ -8,6 +8,10 @@ Keys added to ``metrics.json`` (all computed on the test rows unless said):
 - ``test/<m>@threshold``: each label metric (f1, precision, recall, ...) at the chosen threshold.
 - ``test/<m>_ci_low`` / ``test/<m>_ci_high`` and ``test/<m>@threshold_ci_low`` / ``_ci_high``:
   stratified-bootstrap percentile interval (``bootstrap`` group: resamples, confidence).
+- ``<stage>/mean_pd``, ``<stage>/observed_rate`` (with ``_ci_low``/``_ci_high``),
+  ``<stage>/mean_pd_pvalue``, ``<stage>/calibration_intercept``, ``<stage>/calibration_slope``,
+  ``<stage>/calibration_pvalue`` (`bankruptcy.evaluation.pd_validation`) for PDs, with stage
+  ``cv`` (the out-of-fold PDs of the training rows, each row once) and ``test``.
 """
 
 from __future__ import annotations
@@ -21,15 +25,15 @@ from bankruptcy.core.artifacts import Artifacts
 from bankruptcy.evaluation import metrics as M
 from bankruptcy.evaluation.bootstrap import Bootstrap, batch_metric
 from bankruptcy.evaluation.charts import make_charts
+from bankruptcy.evaluation.pd_validation import calibration_statistics
 from bankruptcy.evaluation.plots import EvaluationData, PlotMaker
 
 log = logging.getLogger(__name__)
 
 
 def choose_threshold(selector, result) -> float:
-    """Apply `selector` to the out-of-fold training scores only (unscored rows skipped)."""
-    scored = np.isfinite(result.oof_scores)
-    return selector.select(result.y_train[scored], result.oof_scores[scored], result.score_kind)
+    """Apply `selector` to the out-of-fold training scores only."""
+    return selector.select(result.oof_y, result.oof_scores, result.score_kind)
 
 
 def metrics_at_threshold(names, result, threshold: float) -> dict[str, float]:
@@ -61,14 +65,33 @@ def confidence_intervals(
     return out
 
 
+def calibration_keys(result) -> dict[str, float]:
+    """``cv/`` and ``test/`` calibration statistics of PDs; none for decision scores.
+
+    The CV stage takes each training row's first out-of-fold PD: with repeated CV a row has
+    one per round, and counting it again would overstate the evidence of the tests.
+    """
+    if result.score_kind is not M.ScoreKind.PROBA:
+        return {}
+    _, first = np.unique(result.oof_rows, return_index=True)
+    stages = {
+        "cv": (result.oof_y[first], result.oof_scores[first]),
+        "test": (result.y_test, result.test_scores),
+    }
+    return {
+        f"{stage}/{name}": value
+        for stage, (y, pd) in stages.items()
+        for name, value in calibration_statistics(y, pd).items()
+    }
+
+
 def evaluation_data(result, threshold: float, subtitle: str) -> EvaluationData:
     """The arrays the evaluation figures need, taken from an `ExperimentResult`."""
     y = result.dataset.y.to_numpy()
-    scored = np.isfinite(result.oof_scores)
     return EvaluationData(
         folds=[(y[f.val_rows], f.scores) for f in result.folds],
         test=(result.y_test, result.test_scores),
-        oof=(result.y_train[scored], result.oof_scores[scored]),
+        oof=(result.oof_y, result.oof_scores),
         score_kind=result.score_kind,
         threshold=threshold,
         subtitle=subtitle,
@@ -120,6 +143,7 @@ class Analyses:
         threshold = choose_threshold(self.threshold, result)
         out = Artifacts(metrics={"threshold": threshold, "threshold_default": default})
         out.metrics.update(metrics_at_threshold(names, result, threshold))
+        out.metrics.update(calibration_keys(result))
         out.metrics.update(confidence_intervals(self.bootstrap, names, result, default))
         out.metrics.update(
             confidence_intervals(

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from bankruptcy.core.params import CheckedParams
-from bankruptcy.evaluation.metrics import METRICS
+from bankruptcy.evaluation.metrics import ECE_BINS, METRICS
 
 
 def cumulative_counts(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -161,6 +161,11 @@ def batch_roc_auc(b: Batch) -> np.ndarray:
     return steps.sum(-1) / (c["n_pos"][..., 0] * c["n_neg"][..., 0])
 
 
+def batch_gini(b: Batch) -> np.ndarray:
+    """Gini coefficient, 2 ROC-AUC - 1."""
+    return 2 * batch_roc_auc(b) - 1
+
+
 def batch_pr_auc(b: Batch) -> np.ndarray:
     """Average precision, as scikit-learn's ``average_precision_score`` (exact with ties)."""
     c = b.curve
@@ -202,11 +207,22 @@ def batch_log_loss(b: Batch) -> np.ndarray:
     return -np.mean(b.y * np.log(p) + (1 - b.y) * np.log1p(-p), axis=-1)
 
 
+def batch_ece(b: Batch) -> np.ndarray:
+    """Expected calibration error over the registry's equal-width PD bins."""
+    n_bins = len(ECE_BINS) - 1
+    bins = np.searchsorted(ECE_BINS[1:-1], b.scores)
+    bins += n_bins * np.arange(len(bins))[:, None]  # one block of bins per resample
+    size = len(bins) * n_bins
+    gaps = np.bincount(bins.ravel(), weights=(b.scores - b.y).ravel(), minlength=size)
+    return np.abs(gaps.reshape(len(bins), n_bins)).sum(-1) / b.y.shape[-1]
+
+
 BatchMetric = Callable[[Batch], np.ndarray]
 
 #: Vectorised versions of registry metrics, by registry name.
 BATCH_METRICS: dict[str, BatchMetric] = {
     "roc_auc": batch_roc_auc,
+    "gini": batch_gini,
     "pr_auc": batch_pr_auc,
     "f1": batch_f1,
     "precision": batch_precision,
@@ -216,6 +232,7 @@ BATCH_METRICS: dict[str, BatchMetric] = {
     "mcc": batch_mcc,
     "brier": batch_brier,
     "log_loss": batch_log_loss,
+    "ece": batch_ece,
     "g_mean": batch_g_mean,
     "ks": batch_ks,
     "type1_error": batch_type1_error,

@@ -23,8 +23,8 @@ import pandas as pd
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 from bankruptcy.core.artifacts import Chart
-from bankruptcy.evaluation.calibration import reliability_curve
 from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.evaluation.pd_validation import reliability_curve
 from bankruptcy.evaluation.plots import Curve, EvaluationData, score_bins, shown_scores
 from bankruptcy.evaluation.threshold import threshold_table
 
@@ -150,10 +150,17 @@ def _line(table: pd.DataFrame, x: str, y: str, stroke: str | None, title: str) -
 
 
 def calibration_chart(y, proba, n_bins: int = 10) -> Chart:
-    """Observed bankruptcy rate against mean predicted probability, per non-empty bin."""
-    curve = reliability_curve(y, proba, n_bins=n_bins)
-    title = f"Calibration of the test scores ({n_bins} equal-width bins)"
-    return _line(pd.DataFrame(curve), "predicted", "observed", None, title)
+    """Observed bankruptcy rate (with its 95 % interval: the ``observed_low`` and
+    ``observed_high`` lines) against mean predicted probability, per non-empty bin."""
+    curve = pd.DataFrame(reliability_curve(y, proba, n_bins=n_bins))
+    long = curve.melt(
+        id_vars=["predicted", "count"],
+        value_vars=["observed", "observed_low", "observed_high"],
+        var_name="line",
+        value_name="rate",
+    )
+    title = f"Calibration of the test PDs ({n_bins} equal-width bins, 95 % intervals)"
+    return _line(long, "predicted", "rate", "line", title)
 
 
 def score_chart(y, scores, kind: ScoreKind) -> Chart:

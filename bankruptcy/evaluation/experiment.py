@@ -7,7 +7,7 @@ import multiprocessing
 import random
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation import metrics as M
+from bankruptcy.evaluation.calibration import NoCalibration, ScoreCalibrator, cross_fit
 from bankruptcy.evaluation.protocol import Split
 
 log = logging.getLogger(__name__)
@@ -23,12 +24,17 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class FoldResult:
-    """Outcome of one CV fold: validation rows, their scores, metrics and training history."""
+    """Outcome of one CV fold: validation rows, their scores, metrics and training history.
+
+    ``raw_scores`` are the fold model's own scores; ``scores`` the same rows' PDs from the
+    calibration map cross-fitted without them (the raw scores again with ``calibration=none``).
+    """
 
     index: int
     fit_rows: np.ndarray
     val_rows: np.ndarray
     scores: np.ndarray
+    raw_scores: np.ndarray
     metrics: dict[str, float]
     history: list[dict] | None = None
 
@@ -39,25 +45,58 @@ class ExperimentResult:
 
     Attributes
     ----------
-    oof_scores : numpy.ndarray
-        Out-of-fold score of each training row (aligned with ``split.train``;
-        NaN for rows no fold validated, e.g. the first temporal window).
+    folds : list of FoldResult
+        The CV folds (with repeated CV, every round's).
     test_scores : numpy.ndarray
-        Scores of the test rows from the model refitted on all training rows.
+        PDs of the test rows: the model refitted on all training rows, then the calibration
+        map fitted on every fold's validation scores (with ``calibration=none``, its scores).
+    score_kind : ScoreKind
+        What `test_scores` and the folds' ``scores`` are.
     pipeline : imblearn.pipeline.Pipeline
         That refitted model.
     metrics : dict
-        Flat ``cv/<m>``, ``cv/<m>_std``, ``test/<m>``, ``fit_seconds``, ``cv_seconds``.
+        Flat ``cv/<m>``, ``cv/<m>_std``, ``test/<m>``, ``fit_seconds``, ``cv_seconds``,
+        ``calibration_seconds``.
+    raw_test_scores : numpy.ndarray
+        The refitted model's own scores of the test rows (``test_scores`` when None).
+    raw_score_kind : ScoreKind
+        Their kind (``score_kind`` when None).
+    calibration : ScoreCalibrator or None
+        The fitted map from raw scores to PDs (`bankruptcy.evaluation.calibration`).
     """
 
     dataset: Dataset
     split: Split
     folds: list[FoldResult]
-    oof_scores: np.ndarray
     test_scores: np.ndarray
     score_kind: M.ScoreKind
     pipeline: object
     metrics: dict[str, float] = field(default_factory=dict)
+    raw_test_scores: np.ndarray | None = None
+    raw_score_kind: M.ScoreKind | None = None
+    calibration: object = None
+
+    def __post_init__(self) -> None:
+        if self.raw_test_scores is None:
+            self.raw_test_scores = self.test_scores
+        if self.raw_score_kind is None:
+            self.raw_score_kind = self.score_kind
+
+    @property
+    def oof_scores(self) -> np.ndarray:
+        """Scores of every fold's validation rows, fold after fold (out-of-fold scores)."""
+        return _pooled([f.scores for f in self.folds])
+
+    @property
+    def oof_rows(self) -> np.ndarray:
+        """Positions of the same rows in `dataset` (a row once per CV round)."""
+        return _pooled([f.val_rows for f in self.folds])
+
+    @property
+    def oof_y(self) -> np.ndarray:
+        """Labels of the same rows, in the same order."""
+        y = self.dataset.y.to_numpy()
+        return _pooled([y[f.val_rows] for f in self.folds])
 
     @property
     def X_train(self) -> pd.DataFrame:
@@ -74,6 +113,10 @@ class ExperimentResult:
     @property
     def y_test(self) -> np.ndarray:
         return self.dataset.y.to_numpy()[self.split.test]
+
+
+def _pooled(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def fit_and_score(pipeline, dataset: Dataset, fit_rows, score_rows):
@@ -194,6 +237,7 @@ def run_experiment(
     metric_names,
     n_jobs: int = 1,
     threads=None,
+    calibration: ScoreCalibrator | None = None,
 ) -> ExperimentResult:
     """Cross-validate `pipeline` on the training part of `split`, refit, score the test part.
 
@@ -215,8 +259,13 @@ def run_experiment(
     threads : int or None
         Native threads (OpenMP/BLAS) of the fits when ``n_jobs == 1``; None keeps the
         caller's limits.
+    calibration : ScoreCalibrator, optional
+        Unfitted map from raw scores to PDs (default: none). Fitted on the folds' validation
+        scores: cross-fitted for the CV metrics, on all of them for the test rows
+        (`bankruptcy.evaluation.calibration`).
     """
     names = M.check_names(metric_names)
+    calibration = NoCalibration() if calibration is None else calibration
     y = dataset.y.to_numpy()
     rng_state = (random.getstate(), np.random.get_state())  # noqa: NPY002
     tasks = [(fit_rows, val_rows, False) for fit_rows, val_rows in split.folds]
@@ -228,36 +277,77 @@ def run_experiment(
         fits = _fits_in_workers(pipeline, dataset, tasks, n_jobs, rng_state)
     else:
         fits = _fits_here(pipeline, dataset, tasks, threads, rng_state)
-    position = {row: i for i, row in enumerate(split.train)}
-    oof = np.full(len(split.train), np.nan)
+    ranking = [n for n in names if M.METRICS[n].needs == "score"][:3]
     folds = []
     for k, (fit_rows, val_rows) in enumerate(split.folds):
         fit = next(fits)
-        oof[[position[r] for r in val_rows]] = fit.scores
-        metrics = M.compute(names, y[val_rows], fit.scores, fit.kind)
-        folds.append(FoldResult(k, fit_rows, val_rows, fit.scores, metrics, fit.history))
-        log.info("fold %d/%d: %s", k + 1, len(split.folds), _brief(metrics))
+        folds.append(FoldResult(k, fit_rows, val_rows, fit.scores, fit.scores, {}, fit.history))
+        shown = M.compute(ranking, y[val_rows], fit.scores, fit.kind)
+        log.info("fold %d/%d: %s", k + 1, len(split.folds), _brief(shown))
     final = next(fits)
     fits.close()  # the workers end (or the thread limit lifts) before the analyses
     seconds = time.perf_counter() - start
     # cv_seconds + fit_seconds is the protocol's wall time either way; with n_jobs > 1 the
     # refit ran beside the folds, and cv_seconds is the rest of the batch
-    cv_seconds = seconds - final.seconds
-    if final.kind is not M.ScoreKind.PROBA and "brier" in names:
-        log.warning("brier is NaN: the model gives no probabilities; calibration=sigmoid adds them")
+    timings = {"fit_seconds": final.seconds, "cv_seconds": seconds - final.seconds}
+    raw = ExperimentResult(dataset, split, folds, final.scores, final.kind, final.model, timings)
+    return calibrate(raw, calibration, names)
 
+
+def calibrate(result: ExperimentResult, calibration: ScoreCalibrator, metric_names):
+    """`result` with PDs from `calibration` fitted on its raw out-of-fold scores, and metrics.
+
+    Each fold's PDs come from a map cross-fitted without its rows (`cross_fit`); the test
+    rows' from the map fitted on every fold's validation rows. The CV and test metrics are
+    computed on the PDs; ``calibration_seconds`` is what fitting and applying the maps took.
+
+    Parameters
+    ----------
+    result : ExperimentResult
+        The protocol's result; only its raw scores are read.
+    calibration : ScoreCalibrator
+        Unfitted map.
+    metric_names : list of str
+        Registry metrics to compute.
+    """
+    y = result.dataset.y.to_numpy()
+    raw_kind = result.raw_score_kind
+    start = time.perf_counter()
+    validated = [(f.val_rows, f.raw_scores, y[f.val_rows]) for f in result.folds]
+    fold_pds = cross_fit(calibration, validated, raw_kind)
+    fitted = clone(calibration).fit(
+        np.concatenate([v[1] for v in validated]),
+        np.concatenate([v[2] for v in validated]),
+        raw_kind,
+    )
+    test_pds = fitted.predict(result.raw_test_scores)
+    kind = fitted.output_kind(raw_kind)
+    seconds = time.perf_counter() - start
+    if kind is not M.ScoreKind.PROBA and "brier" in metric_names:
+        log.warning("brier is NaN: the model gives no probabilities; calibration=beta adds them")
+
+    folds = [
+        replace(f, scores=pds, metrics=M.compute(metric_names, y[f.val_rows], pds, kind))
+        for f, pds in zip(result.folds, fold_pds, strict=True)
+    ]
     summary = {}
-    for name in names:
+    for name in metric_names:
         values = np.array([f.metrics[name] for f in folds])
         summary[f"cv/{name}"] = float(np.mean(values))
         summary[f"cv/{name}_std"] = float(np.std(values))
-    test = M.compute(names, y[split.test], final.scores, final.kind)
+    test = M.compute(metric_names, result.y_test, test_pds, kind)
     summary.update({f"test/{name}": value for name, value in test.items()})
-    summary.update(fit_seconds=final.seconds, cv_seconds=cv_seconds)
-    return ExperimentResult(
-        dataset, split, folds, oof, final.scores, final.kind, final.model, summary
+    timings = {k: result.metrics[k] for k in ("fit_seconds", "cv_seconds") if k in result.metrics}
+    summary.update(timings, calibration_seconds=seconds)
+    return replace(
+        result,
+        folds=folds,
+        test_scores=test_pds,
+        score_kind=kind,
+        metrics=summary,
+        calibration=fitted,
     )
 
 
 def _brief(values: dict[str, float]) -> str:
-    return " ".join(f"{k}={v:.3f}" for k, v in list(values.items())[:3])
+    return " ".join(f"{k}={v:.3f}" for k, v in values.items())

@@ -75,6 +75,27 @@ def recall_at_fpr(y_true, scores, max_fpr: float) -> float:
     return float(np.max(tpr[fpr <= max_fpr + 1e-12]))
 
 
+def gini(y_true, scores) -> float:
+    """Gini coefficient (accuracy ratio) of the ranking, 2 ROC-AUC - 1: credit risk's name."""
+    return 2 * skm.roc_auc_score(y_true, scores) - 1
+
+
+#: Equal-width PD bins of the expected calibration error (the reliability diagram's).
+ECE_BINS = np.linspace(0.0, 1.0, 11)
+
+
+def expected_calibration_error(y_true, proba) -> float:
+    """ECE: the rows' share-weighted gap between mean PD and observed rate, per `ECE_BINS` bin.
+
+    Equals (1/n) sum over bins of |sum (p - y)|; 0 for PDs that match the outcomes bin by bin.
+    """
+    y = np.asarray(y_true, dtype=float)
+    p = np.asarray(proba, dtype=float)
+    bins = np.searchsorted(ECE_BINS[1:-1], p)
+    gaps = np.bincount(bins, weights=p - y, minlength=len(ECE_BINS) - 1)
+    return float(np.abs(gaps).sum() / len(y))
+
+
 def precision_at_top(y_true, scores, fraction: float) -> float:
     """Share of bankrupt companies among the `fraction` highest scores (ties in row order)."""
     k = max(1, int(np.ceil(fraction * len(scores) - 1e-9)))
@@ -84,6 +105,7 @@ def precision_at_top(y_true, scores, fraction: float) -> float:
 
 METRICS: dict[str, Metric] = {
     "roc_auc": Metric(skm.roc_auc_score, "score"),
+    "gini": Metric(gini, "score"),
     "pr_auc": Metric(skm.average_precision_score, "score"),
     "f1": Metric(partial(skm.f1_score, zero_division=0), "label"),
     "precision": Metric(partial(skm.precision_score, zero_division=0), "label"),
@@ -93,6 +115,7 @@ METRICS: dict[str, Metric] = {
     "mcc": Metric(skm.matthews_corrcoef, "label"),
     "brier": Metric(skm.brier_score_loss, "proba", higher_is_better=False),
     "log_loss": Metric(partial(skm.log_loss, labels=[0, 1]), "proba", higher_is_better=False),
+    "ece": Metric(expected_calibration_error, "proba", higher_is_better=False),
     "g_mean": Metric(partial(geometric_mean_score, average="binary"), "label"),
     "type1_error": Metric(type1_error, "label", higher_is_better=False),
     "type2_error": Metric(type2_error, "label", higher_is_better=False),

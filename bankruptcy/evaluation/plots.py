@@ -20,8 +20,8 @@ from sklearn.utils._param_validation import Interval
 from bankruptcy.core.errors import UserError
 from bankruptcy.core.figures import new_figure
 from bankruptcy.core.params import CheckedParams
-from bankruptcy.evaluation.calibration import reliability_curve
-from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.evaluation.metrics import ScoreKind, expected_calibration_error
+from bankruptcy.evaluation.pd_validation import reliability_curve
 from bankruptcy.evaluation.threshold import threshold_table
 
 if TYPE_CHECKING:
@@ -100,19 +100,37 @@ def confusion_figure(y, labels, threshold: float, subtitle: str = "") -> Figure:
 
 
 def calibration_figure(y, proba, brier: float, n_bins: int = 10, subtitle: str = "") -> Figure:
-    """Reliability curve (top; marker area ~ companies in the bin) and the score histogram."""
+    """Reliability diagram and the score histogram.
+
+    Top: observed bankruptcy rate against mean PD per bin (marker area ~ companies in the
+    bin), with the 95 % Wilson interval of each observed rate as a shaded band: a calibrated
+    model's points lie on the diagonal within the band's noise.
+    """
     curve = reliability_curve(y, proba, n_bins=n_bins)
     fig = new_figure(6.4, 6.0)
     top, bottom = fig.subplots(2, 1, height_ratios=[3, 1], sharex=True)
     top.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="perfectly calibrated")
+    top.fill_between(
+        curve["predicted"],
+        curve["observed_low"],
+        curve["observed_high"],
+        color="tab:red",
+        alpha=0.15,
+        label="95 % interval of the observed rate",
+    )
+    top.vlines(
+        curve["predicted"], curve["observed_low"], curve["observed_high"], color="tab:red", lw=1
+    )
     top.plot(curve["predicted"], curve["observed"], "-", color="tab:red", lw=1)
     sizes = 15 + 300 * curve["count"] / curve["count"].max()
     top.scatter(curve["predicted"], curve["observed"], s=sizes, color="tab:red", label="test bins")
     for x, obs, n in zip(curve["predicted"], curve["observed"], curve["count"], strict=True):
         top.annotate(f"n={n:,}", (x, obs), textcoords="offset points", xytext=(6, -12), fontsize=8)
     top.set(ylabel="Observed bankruptcy rate in bin", xlim=(0, 1), ylim=(0, 1.05))
-    top.set_title(titled(f"Calibration ({n_bins} equal-width bins), Brier {brier:.4f}", subtitle))
-    top.legend(loc="lower right", markerscale=0.4)
+    ece = expected_calibration_error(y, proba)
+    title = f"Calibration ({n_bins} equal-width bins), Brier {brier:.4f}, ECE {ece:.4f}"
+    top.set_title(titled(title, subtitle))
+    top.legend(loc="upper left", markerscale=0.4, fontsize=8)
     bottom.hist(proba, bins=50, range=(0, 1), color="tab:grey")
     bottom.set_yscale("log")
     bottom.set(xlabel="Predicted probability of bankruptcy", ylabel="Companies (log)")

@@ -14,7 +14,11 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
+from sklearn.model_selection import (
+    RepeatedStratifiedKFold,
+    StratifiedGroupKFold,
+    train_test_split,
+)
 from sklearn.utils._param_validation import Interval
 
 from bankruptcy.core.params import CheckedParams, invalid
@@ -40,7 +44,7 @@ class Split:
 
 @dataclass
 class HoldoutCV(CheckedParams):
-    """Stratified hold-out test split, stratified k-fold CV on the rest.
+    """Stratified hold-out test split, (repeated) stratified k-fold CV on the rest.
 
     When the dataset has a group column (e.g. company), splits are
     group-aware: all rows of a group fall on one side.
@@ -53,17 +57,23 @@ class HoldoutCV(CheckedParams):
         Number of CV folds on the training part.
     random_state : int
         Seed of the shuffles.
+    n_repeats : int
+        Rounds of k-fold CV, each on its own shuffle (``n_splits * n_repeats`` folds): a
+        tighter estimate of the CV mean, and more paired folds to compare models on. The
+        first round is the folds of ``n_repeats=1``.
     """
 
     _parameter_constraints: ClassVar[dict] = {
         "test_size": [Interval(Real, 0, 1, closed="neither")],
         "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, 2**32 - 1, closed="both"), None],
     }
 
     test_size: float = 0.2
     n_splits: int = 5
     random_state: int = 0
+    n_repeats: int = 1
 
     def split(self, dataset: Dataset) -> Split:
         """Return the `Split` for `dataset`, after checking each part has enough bankruptcies."""
@@ -79,12 +89,15 @@ class HoldoutCV(CheckedParams):
             )
             train.sort()
             test.sort()
-            cv = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state)
+            # its first round is StratifiedKFold(shuffle=True, random_state) itself
+            cv = RepeatedStratifiedKFold(
+                n_splits=self.n_splits, n_repeats=self.n_repeats, random_state=self.random_state
+            )
             folds = [(train[a], train[b]) for a, b in cv.split(train, y[train])]
         else:
             rows = _Rows(y, dataset.groups.to_numpy())
             train, test, folds = _group_split(
-                rows, round(1 / self.test_size), self.n_splits, self.random_state
+                rows, round(1 / self.test_size), self.n_splits, self.random_state, self.n_repeats
             )
             # each caller gets its own arrays: the remembered ones must not change
             train, test = train.copy(), test.copy()
@@ -110,8 +123,9 @@ class _Rows:
 
 
 @lru_cache(maxsize=4)
-def _group_split(rows: _Rows, test_folds: int, n_splits: int, seed: int):
-    """Group-aware test rows (one of `test_folds` folds) and `n_splits` CV folds of the rest.
+def _group_split(rows: _Rows, test_folds: int, n_splits: int, seed: int, n_repeats: int = 1):
+    """Group-aware test rows (one of `test_folds` folds) and `n_splits` CV folds of the rest,
+    `n_repeats` times (round ``r`` shuffles with seed ``seed + r``).
 
     Computed once per rows and settings by this process: scikit-learn's StratifiedGroupKFold
     assigns groups one at a time in Python (~6 s for the ~9,000 firms of the American data), and
@@ -120,9 +134,12 @@ def _group_split(rows: _Rows, test_folds: int, n_splits: int, seed: int):
     positions = np.arange(len(rows.y))
     outer = StratifiedGroupKFold(test_folds, shuffle=True, random_state=seed)
     train, test = next(outer.split(positions, rows.y, rows.groups))
-    cv = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed)
     y, groups = rows.y[train], rows.groups[train]
-    return train, test, [(train[a], train[b]) for a, b in cv.split(train, y, groups)]
+    folds = []
+    for r in range(n_repeats):
+        cv = StratifiedGroupKFold(n_splits, shuffle=True, random_state=seed + r)
+        folds += [(train[a], train[b]) for a, b in cv.split(train, y, groups)]
+    return train, test, folds
 
 
 @dataclass
@@ -179,6 +196,18 @@ class Temporal(CheckedParams):
                 "validation or test periods"
             )
         return checked(split, y, dataset.source)
+
+
+def folds_id(split: Split, dataset: Dataset) -> str:
+    """An id of the CV folds' row sets on this data: jobs with equal ids were validated on the
+    same rows, fold by fold (what a paired comparison of their fold scores needs)."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(dataset.X, index=False).to_numpy())
+    digest.update(dataset.y.to_numpy().tobytes())
+    for fit, val in split.folds:
+        for rows in (fit, val):
+            rows = np.asarray(rows, dtype=np.int64)
+            digest.update(len(rows).to_bytes(8, "little") + rows.tobytes())
+    return digest.hexdigest()[:16]
 
 
 def require_positives(dataset: Dataset, needed: int) -> None:

@@ -7,6 +7,7 @@ options, values scikit-learn's own validation refuses), and handed to Hydra-free
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,10 +19,18 @@ from omegaconf import DictConfig, OmegaConf
 from bankruptcy.core.errors import UserError
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation.analysis import Analyses
+from bankruptcy.evaluation.calibration import (
+    IsotonicCalibration,
+    NoCalibration,
+    PlattCalibration,
+    ScoreCalibrator,
+)
 from bankruptcy.evaluation.protocol import Split
 from bankruptcy.experiment.combinations import check_combinations
 from bankruptcy.experiment.options import check_option_names, validate_call, validate_parameters
 from bankruptcy.pipeline.assembly import assemble
+
+log = logging.getLogger(__name__)
 
 #: Keys of an ensemble's config: the model options it combines (`MEMBERS`, by name) and the
 #: unbuilt configs they are chosen from (`CANDIDATES`); the built ones reach it as `estimators`.
@@ -37,6 +46,7 @@ class Experiment:
     pipeline: Pipeline
     analyses: Analyses
     tracker: object
+    calibration: ScoreCalibrator
 
 
 def build_experiment(
@@ -59,13 +69,14 @@ def build_experiment(
         Hydra's chosen option per config group, to name them in messages (``sampler=smote``).
     """
     pipeline = build_pipeline(cfg, overrides)
+    calibration = build_calibration(cfg.calibration)
     analyses = build_analyses(cfg)
     tracker = build_tracker(cfg.logger)
     protocol = component("protocol", cfg.protocol)
-    check_combinations(cfg, pipeline, analyses, protocol, dataset, choices or {})
+    check_combinations(cfg, pipeline, calibration, analyses, protocol, dataset, choices or {})
     if dataset is None:
         dataset = build_dataset(cfg.dataset)
-    return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker)
+    return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker, calibration)
 
 
 def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
@@ -86,19 +97,49 @@ def build_tracker(node: Mapping):
 
 
 def build_pipeline(cfg: DictConfig, overrides: Sequence[str] = ()) -> Pipeline:
-    """Preprocessing steps, then the sampler, then the (optionally calibrated) model.
+    """Preprocessing steps, then the sampler, then the model.
 
     Every step is built from its ``_target_`` config and its options checked (see `component`);
     so are the ensemble candidates `overrides` change that the model does not use.
     """
     steps = [(name, component(f"preprocess.{name}", node)) for name, node in cfg.preprocess.items()]
     steps.append(("sampler", component("sampler", cfg.sampler)))
-    model = component("model", cfg.model)
+    steps.append(("model", component("model", cfg.model)))
     for name in unused_candidates(cfg.model, overrides):
         component(f"model.{CANDIDATES}.{name}", cfg.model[CANDIDATES][name])
-    # calibration=none returns the model; sigmoid/isotonic wrap it (their CV sees fit rows only)
-    steps.append(("model", component("calibration", cfg.calibration, model)))
     return assemble(steps)
+
+
+#: ``calibration`` targets of configs written before calibration maps (e.g. a champion's, when
+#: it is retrained), and the map that now does what they were chosen for.
+LEGACY_CALIBRATION = {
+    "bankruptcy.evaluation.calibration.uncalibrated": lambda node: NoCalibration(),
+    "sklearn.calibration.CalibratedClassifierCV": lambda node: (
+        IsotonicCalibration() if node.get("method") == "isotonic" else PlattCalibration()
+    ),
+}
+
+
+def build_calibration(node: DictConfig | Mapping) -> ScoreCalibrator:
+    """The map from the model's scores to PDs a ``calibration`` config names, checked.
+
+    Raises
+    ------
+    UserError
+        When the config names something that is not a calibration map.
+    """
+    legacy = LEGACY_CALIBRATION.get(node.get("_target_"))
+    if legacy is not None:
+        built = legacy(node)
+        log.warning("calibration: %s of an older config -> %r", node.get("_target_"), built)
+        return built
+    built = component("calibration", node)
+    if not isinstance(built, ScoreCalibrator):
+        raise UserError(
+            f"calibration: {node.get('_target_')} is not a calibration map; choose "
+            "calibration=beta|sigmoid|isotonic|none (bankruptcy.evaluation.calibration)"
+        )
+    return built
 
 
 def build_analyses(cfg: DictConfig) -> Analyses:

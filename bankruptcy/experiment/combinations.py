@@ -35,6 +35,7 @@ _GAP_EVERY = 7
 def check_combinations(
     cfg: DictConfig,
     pipeline,
+    calibration,
     analyses,
     protocol,
     dataset: Dataset | None,
@@ -48,6 +49,8 @@ def check_combinations(
         The composed experiment.
     pipeline : imblearn.pipeline.Pipeline
         Its built (unfitted) pipeline.
+    calibration : ScoreCalibrator
+        Its map from the model's scores to PDs (what the threshold and metrics read).
     analyses : Analyses
         Its built analyses (the threshold rule).
     protocol : object
@@ -57,7 +60,7 @@ def check_combinations(
     choices : mapping
         Hydra's chosen option per config group, for the messages (may be empty).
     """
-    kind = M.score_kind(pipeline)
+    kind = calibration.output_kind(M.score_kind(pipeline))
     objective = OmegaConf.select(cfg, "objective")
     if objective and kind is M.ScoreKind.DECISION:
         check_objective_scores(objective, pipeline)
@@ -76,8 +79,8 @@ def check_objective_scores(objective: str, pipeline) -> None:
     if metric is not None and metric.needs == "proba":
         raise UserError(
             f"objective={objective} needs probabilities and the model "
-            f"({model_name(pipeline)}) gives decision scores only; add calibration=sigmoid "
-            "or optimise a ranking metric (e.g. objective=cv/pr_auc)"
+            f"({model_name(pipeline)}) gives decision scores only; calibrate them "
+            "(calibration=beta) or optimise a ranking metric (e.g. objective=cv/pr_auc)"
         )
 
 

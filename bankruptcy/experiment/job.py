@@ -96,7 +96,13 @@ def _run(
     ):
         outputs = JobOutputs(info.output_dir, exp.tracker)
         result = run_experiment(
-            exp.dataset, exp.pipeline, exp.split, exp.analyses.metric_names, workers, threads
+            exp.dataset,
+            exp.pipeline,
+            exp.split,
+            exp.analyses.metric_names,
+            workers,
+            threads,
+            exp.calibration,
         )
         # the refitted pipeline outlives the sweep (package, registry): no path to its cache
         result.pipeline.set_params(memory=None)

@@ -7,7 +7,10 @@ back as `bankruptcy.core.artifacts.Artifacts` and `JobOutputs` writes and logs t
 Layout of one job's output dir (the output contract, README "What one job does"):
 
 - ``metrics.json``: flat ``cv/<m>``, ``cv/<m>_std``, ``test/<m>``, analysis keys, timings;
-- ``predictions.csv``: test rows ``row, y_true, score, p_bankrupt``;
+- ``predictions.csv``: test rows ``row, y_true, score`` (the model's own), ``p_bankrupt``
+  (the calibrated PD);
+- ``folds.json``: the CV folds' metrics, fold by fold, with an id of their row sets (what the
+  leaderboard's paired tests compare);
 - ``features.json``: the columns that reach the model;
 - ``package/``: the model package (`bankruptcy.serving.package`): the refitted pipeline in a
   safe format, its input contract, threshold, model card and reference statistics;
@@ -27,11 +30,14 @@ import pandas as pd
 
 from bankruptcy.core.artifacts import Artifacts
 from bankruptcy.core.figures import save_png
+from bankruptcy.core.jsonable import json_ready
 from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.evaluation.protocol import folds_id
 from bankruptcy.tracking import keys
 
 METRICS_FILE = "metrics.json"
 PREDICTIONS_FILE = "predictions.csv"
+FOLDS_FILE = "folds.json"
 FEATURES_FILE = "features.json"
 PACKAGE_DIR = "package"
 RECORD_FILE = "job.json"
@@ -84,6 +90,7 @@ class JobOutputs:
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n")
         predictions(result).to_csv(self.directory / PREDICTIONS_FILE, index=False)
+        (self.directory / FOLDS_FILE).write_text(json.dumps(json_ready(fold_record(result))) + "\n")
         (self.directory / FEATURES_FILE).write_text(json.dumps(features, indent=1) + "\n")
         self._log_result(result, metrics, features)
 
@@ -105,16 +112,38 @@ class JobOutputs:
 
 
 def predictions(result) -> pd.DataFrame:
-    """Test rows of an `ExperimentResult`: ``row`` (data file index), label, score, probability."""
+    """Test rows of an `ExperimentResult`: ``row`` (data file index), label, the model's own
+    score and the PD (empty when the job has no probabilities: a decision score uncalibrated)."""
     probability = result.score_kind is ScoreKind.PROBA
     return pd.DataFrame(
         {
             "row": result.X_test.index,
             "y_true": result.y_test,
-            "score": result.test_scores,
+            "score": result.raw_test_scores,
             "p_bankrupt": result.test_scores if probability else np.nan,
         }
     )
+
+
+def fold_record(result) -> dict:
+    """``folds.json``: the id of the CV folds' row sets, their sizes and each metric per fold."""
+    folds = result.folds
+    return {
+        "folds_id": folds_id(result.split, result.dataset),
+        "fit_rows": [len(f.fit_rows) for f in folds],
+        "validation_rows": [len(f.val_rows) for f in folds],
+        "metrics": {name: [f.metrics[name] for f in folds] for name in result.folds[0].metrics}
+        if folds
+        else {},
+    }
+
+
+def read_folds(directory: str | Path) -> dict | None:
+    """A job's ``folds.json``, or None when it has none (jobs written before it existed)."""
+    try:
+        return json.loads((Path(directory) / FOLDS_FILE).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def read_metrics(directory: str | Path) -> dict:

@@ -131,7 +131,7 @@ def write_html(
         Section(
             "performance",
             "Performance",
-            _performance_lines(report["performance"]),
+            performance_lines(report["performance"]),
             figures=saved(
                 "performance",
                 plots.performance_figure(report["performance"]),
@@ -157,7 +157,7 @@ def _summary_lines(report: dict) -> list[str]:
         f"Dataset: {verdict}. Drifted columns: {', '.join(drift['columns']) or 'none'}.",
         _multivariate_line(drift.get("multivariate")),
     ]
-    return lines + _performance_lines(report["performance"])[:1]
+    return lines + performance_lines(report["performance"])[:1]
 
 
 def _multivariate_line(mv: dict | None) -> str:
@@ -170,7 +170,8 @@ def _multivariate_line(mv: dict | None) -> str:
     )
 
 
-def _performance_lines(performance: dict) -> list[str]:
+def performance_lines(performance: dict) -> list[str]:
+    """The estimated and realized ROC-AUC (and realized calibration) in words."""
     lines = []
     for name in ("estimated", "realized"):
         part = performance.get(name)
@@ -186,11 +187,22 @@ def _performance_lines(performance: dict) -> list[str]:
             text += f" vs reference {_num(auc['reference'])}"
             text += " (worse)" if auc["worse_than_reference"] else ""
         lines.append(text + ".")
+        if "calibration" in part:
+            lines.append(_calibration_line(part["calibration"]))
     return lines or ["No performance figures."]
 
 
-def _num(value) -> str:
-    return "–" if value is None else f"{value:.3f}"
+def _calibration_line(c: dict) -> str:
+    return (
+        f"Realized calibration: mean PD {_num(c['mean_pd'], 4)} vs observed rate "
+        f"{_num(c['observed_rate'], 4)} [{_num(c['observed_rate_ci_low'], 4)}, "
+        f"{_num(c['observed_rate_ci_high'], 4)}], slope {_num(c['calibration_slope'])}, "
+        f"goodness-of-fit p = {_num(c['calibration_pvalue'])}."
+    )
+
+
+def _num(value, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def _key_figures(report: dict) -> pd.DataFrame:

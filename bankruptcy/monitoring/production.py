@@ -41,10 +41,12 @@ def monitor_window(
     package = open_model(model)
     reference, reference_scores = package.reference()
     window = load_window(package, current, labels, since, until)
+    # the package's output on its test rows: PDs where it has them, as the window's scores
+    reference_output = reference_scores[package.output_column]
     report = monitor(
         reference,
         window.X,
-        reference_scores["score"],
+        reference_output,
         window.scores,
         package.threshold,
         package.manifest["model"]["calibrated"],
@@ -61,7 +63,7 @@ def monitor_window(
     out.mkdir(parents=True, exist_ok=True)
     (out / "monitor.json").write_text(to_json(report) + "\n")
     page = write_html(
-        report, out / "monitor.html", reference, window.X, reference_scores["score"], window.scores
+        report, out / "monitor.html", reference, window.X, reference_output, window.scores
     )
     if logger == "wandb":
         log_run(package, report, out, page)

@@ -12,10 +12,11 @@ import numpy as np
 from bankruptcy.evaluation import metrics
 from bankruptcy.evaluation.bootstrap import Bootstrap, batch_metric
 from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.evaluation.pd_validation import calibration_statistics
 from bankruptcy.monitoring.compare import summary, versus_reference
 
-#: What the monitor reports once labels are known.
-REALIZED_METRICS = ("roc_auc", "pr_auc", "brier", "precision", "recall")
+#: What the monitor reports once labels are known (brier and ece need probabilities).
+REALIZED_METRICS = ("roc_auc", "pr_auc", "brier", "ece", "precision", "recall")
 
 #: Point values and bootstrap draws of metrics on the reference (test) rows.
 Reference = tuple[dict, dict]
@@ -114,7 +115,9 @@ def realized_performance(
         ``status`` ("ok" or why not), ``n_labelled``, ``n_bankrupt`` and ``metrics``:
         per metric ``value``, ``low``, ``high`` and, with a reference, ``reference``,
         ``difference`` (with ``difference_low``/``difference_high``) and
-        ``worse_than_reference``.
+        ``worse_than_reference``; for probabilities also ``calibration``: mean PD against
+        the observed rate, calibration intercept, slope and goodness-of-fit p-value
+        (`bankruptcy.evaluation.pd_validation.calibration_statistics`).
     """
     known = ~np.isnan(labels)
     y, s = labels[known].astype(np.int64), scores[known]
@@ -124,4 +127,7 @@ def realized_performance(
         return {"status": status} | result
     values, draws = metric_draws(y, s, threshold, kind, n_resamples, seed)
     described = describe(values, draws, reference, confidence)
-    return {"status": "ok"} | result | {"confidence": confidence, "metrics": described}
+    result |= {"confidence": confidence, "metrics": described}
+    if ScoreKind(kind) is ScoreKind.PROBA:
+        result["calibration"] = calibration_statistics(y, s, confidence)
+    return {"status": "ok"} | result

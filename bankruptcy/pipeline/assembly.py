@@ -34,7 +34,7 @@ def feed_column_names(pipeline: Pipeline) -> Pipeline:
 
 
 def reads_column_names(step) -> bool:
-    """Whether `step` (or the model a calibration wrapper holds) evaluates column names."""
+    """Whether `step` (or the model a wrapper holds) evaluates column names."""
     return any(isinstance(s, ReadsColumnNames) for s in (step, getattr(step, "estimator", None)))
 
 

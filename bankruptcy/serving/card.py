@@ -7,7 +7,19 @@ import math
 import yaml
 
 #: Metrics the card's table shows, in reading order (rare positives: ranking metrics first).
-CARD_METRICS = ("roc_auc", "pr_auc", "f1", "precision", "recall", "brier", "balanced_accuracy")
+CARD_METRICS = (
+    "roc_auc", "gini", "pr_auc", "f1", "precision", "recall", "brier", "ece", "balanced_accuracy",
+)  # fmt: skip
+#: Calibration statistics the card shows per stage, with their names for people.
+CALIBRATION_ROWS = (
+    ("mean_pd", "mean PD"),
+    ("observed_rate", "observed bankrupt rate [95 % CI]"),
+    ("mean_pd_pvalue", "p-value, mean PD = observed rate"),
+    ("calibration_intercept", "calibration intercept (0 = right on average)"),
+    ("calibration_slope", "calibration slope (1 = as spread as the outcomes)"),
+    ("ece", "expected calibration error"),
+    ("calibration_pvalue", "p-value, Spiegelhalter's goodness-of-fit test"),
+)
 
 
 def render_card(manifest: dict) -> str:
@@ -84,7 +96,7 @@ def render_card(manifest: dict) -> str:
     for band in decision["bands"]:
         lower = "" if band["from"] is None else f" from {band['from']:.4g}"
         lines.append(f"- **{band['name']}**{lower}")
-    lines += ["", "## Top risk factors", ""]
+    lines += ["", *calibration_section(manifest), "## Top risk factors", ""]
     factors = manifest.get("risk_factors") or []
     if factors:
         lines += [
@@ -117,6 +129,80 @@ def render_card(manifest: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def calibration_section(manifest: dict) -> list[str]:
+    """The card's "Calibration" lines: where the PDs come from, their statistics, and expected
+    against observed bankruptcies per risk band on the hold-out rows."""
+    model, metrics = manifest["model"], manifest["metrics"]
+    spec = model.get("calibration") or {"method": "none", "form": "identity"}
+    lines = ["## Calibration", ""]
+    if model["score_kind"] != "proba":
+        return [*lines, "The model gives decision scores, not PDs (`calibration=none`).", ""]
+    check = manifest.get("calibration") or {}
+    if spec["form"] == "identity":
+        lines.append(
+            "The PDs are the model's own probabilities, not recalibrated (`calibration=none`): "
+            "read the statistics below before taking them as frequencies."
+        )
+    else:
+        fitted = check.get("fitted_on", {})
+        lines.append(
+            f"PDs come from the `{spec['method']}` calibration map, {_map_text(spec)}, fitted on "
+            f"the out-of-fold scores of {fitted.get('rows', 0):,} training rows "
+            f"({fitted.get('bankrupt', 0):,} bankrupt, {fitted.get('folds', 0)} CV folds): rows "
+            "no fold model trained on and no sampler touched. The map is in `package.json`."
+        )
+    lines += ["", "| statistic | CV (out-of-fold) | hold-out |", "|---|---:|---:|"]
+    for key, label in CALIBRATION_ROWS:
+        cells = [
+            _with_ci(metrics, f"{stage}/{key}")
+            if key == "observed_rate"
+            else _small(metrics.get(f"{stage}/{key}"))
+            for stage in ("cv", "test")
+        ]
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} |")
+    bands = check.get("test_by_band") or []
+    if bands:
+        lines += [
+            "",
+            "Hold-out rows by risk band: expected bankruptcies (the sum of the PDs) against "
+            "observed ones.",
+            "",
+            "| band | companies | mean PD | expected | observed | observed rate [95 % CI] |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for band in bands:
+            rate = (
+                f"{_small(band['observed_rate'])} [{band['observed_rate_ci_low']:.4f}, "
+                f"{band['observed_rate_ci_high']:.4f}]"
+                if band["rows"]
+                else "–"
+            )
+            lines.append(
+                f"| {band['group']} | {band['rows']:,} | {_small(band.get('mean_pd'))} | "
+                f"{band['expected']:.1f} | {band['observed']:,} | {rate} |"
+            )
+    return [*lines, ""]
+
+
+def _map_text(spec: dict) -> str:
+    """A fitted calibration map in words and numbers."""
+    if spec["form"] == "logistic":
+        terms = " ".join(
+            f"{c:+.4g}·{name}(s)" for name, c in zip(spec["features"], spec["coef"], strict=True)
+        )
+        return f"PD = sigmoid({spec['intercept']:.4g} {terms}) of the model's score s"
+    if spec["form"] == "piecewise_linear":
+        return (
+            f"a monotone piecewise-linear function of the score's log-odds ({len(spec['x'])} knots)"
+        )
+    return "the identity"
+
+
+def _small(value) -> str:
+    """Rates and p-values: four decimals."""
+    return "–" if _missing(value) else f"{value:.4f}"
 
 
 def _choice(config: dict, group: str) -> str:

@@ -4,14 +4,15 @@ A package is a folder (the job's ``package/``, and the same files in the registr
 
 - ``model.skops``: the pipeline refitted on all training rows, loaded without executing
   arbitrary code (`bankruptcy.serving.trusted`);
-- ``package.json``: the manifest: the file's SHA-256, the input contract, the decision
-  threshold chosen on out-of-fold scores, whether scores are calibrated probabilities, the
-  risk bands, metrics with confidence intervals, the data, top risk factors, library
-  versions, the resolved config and the git commit;
+- ``package.json``: the manifest: the file's SHA-256, the calibration map from the model's
+  scores to probabilities of default (plain data, `bankruptcy.evaluation.calibration`), the
+  input contract, the decision threshold chosen on out-of-fold PDs, the risk bands, expected
+  against observed bankruptcies per band, metrics with confidence intervals, the data, top
+  risk factors, library versions, the resolved config and the git commit;
 - ``MODEL_CARD.md``: the same, for people (`bankruptcy.serving.card`);
 - ``reference_features.parquet``: a sample of the training rows (input columns) and
-  ``reference_scores.parquet``: the test rows' scores and labels, what monitoring compares
-  production data against.
+  ``reference_scores.parquet``: the test rows' scores (``score``: the model's own,
+  ``p_bankrupt``: the PD) and labels, what monitoring compares production data against.
 
 Nothing is re-derived from the training data at serving time.
 """
@@ -32,7 +33,9 @@ import pandas as pd
 from bankruptcy.core.errors import UserError
 from bankruptcy.core.jsonable import json_ready
 from bankruptcy.evaluation.analysis import model_name
+from bankruptcy.evaluation.calibration import apply_map
 from bankruptcy.evaluation.metrics import ScoreKind, positive_scores
+from bankruptcy.evaluation.pd_validation import expected_vs_observed
 from bankruptcy.serving import trusted
 from bankruptcy.serving.card import render_card
 from bankruptcy.serving.contract import Checked, InputContract, Problem
@@ -51,6 +54,8 @@ LIBRARIES = (
     "lightgbm", "xgboost", "catboost", "shap",
 )  # fmt: skip
 LABEL = {"column": "y", "positive": 1, "meaning": "1 = the company went bankrupt"}
+#: The calibration of packages without a map: the model's scores as they are.
+IDENTITY = {"method": "none", "form": "identity"}
 
 
 class PackageError(UserError):
@@ -126,9 +131,14 @@ class ModelPackage:
         """``p_bankrupt`` for probabilities, ``score`` for decision scores."""
         return "p_bankrupt" if self.score_kind is ScoreKind.PROBA else "score"
 
+    @property
+    def calibration(self) -> dict:
+        """The map from the model's own scores to the package's output (plain data)."""
+        return self.manifest["model"].get("calibration", IDENTITY)
+
     def scores(self, X: pd.DataFrame) -> np.ndarray:
-        """Score of the bankrupt class of contract-ordered rows `X`."""
-        return positive_scores(self.pipeline, X)[0]
+        """PD (uncalibrated decision scores: the score) of contract-ordered rows `X`."""
+        return apply_map(self.calibration, positive_scores(self.pipeline, X)[0])
 
     def predict(self, checked: Checked) -> pd.DataFrame:
         """Outputs of a checked batch: passthrough columns, score, decision, band, warnings."""
@@ -228,6 +238,8 @@ def build_package(
     contract = InputContract.from_training(X_train, dataset.descriptions, label)
     threshold = float(metrics["threshold"])
     base_rate = float(np.mean(result.y_train))
+    calibration = IDENTITY if result.calibration is None else result.calibration.to_dict()
+    bands = Bands(_elevated_from(result, base_rate, threshold), threshold)
     manifest = {
         "format": FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -235,14 +247,17 @@ def build_package(
             "file": MODEL_FILE,
             "estimator": model_name(result.pipeline),
             "score_kind": str(kind),
-            "calibrated": is_calibrated(result.pipeline),
+            "raw_score_kind": str(result.raw_score_kind),
+            "calibrated": calibration["form"] != "identity",
+            "calibration": calibration,
         },
         "decision": {
             "threshold": threshold,
             "default_threshold": kind.default_threshold,
             "rule": config.get("threshold", {}),
-            "bands": Bands(_elevated_from(result, base_rate, threshold), threshold).to_list(),
+            "bands": bands.to_list(),
         },
+        "calibration": _calibration_check(result, bands),
         "data": {
             "name": dataset.name,
             "source": dataset.source,
@@ -268,7 +283,7 @@ def build_package(
     probability = kind is ScoreKind.PROBA
     reference_scores = pd.DataFrame(
         {
-            "score": result.test_scores,
+            "score": result.raw_test_scores,
             "p_bankrupt": result.test_scores if probability else np.nan,
             "y_true": result.y_test,
         }
@@ -281,20 +296,21 @@ def problems_line(problems: list[Problem]) -> str:
     return "; ".join(p.message for p in problems)
 
 
-def is_calibrated(pipeline) -> bool:
-    """Whether scores are calibrated probabilities of the real class balance.
-
-    True when a calibration step (``calibration=sigmoid|isotonic``) wraps the model and no
-    sampler changed the class balance it was fitted on.
-    """
-    from imblearn import FunctionSampler
-    from sklearn.calibration import CalibratedClassifierCV
-
-    sampler = dict(pipeline.steps).get("sampler")
-    untouched = sampler == "passthrough" or (
-        isinstance(sampler, FunctionSampler) and sampler.func is None
-    )
-    return isinstance(pipeline[-1], CalibratedClassifierCV) and untouched
+def _calibration_check(result, bands: Bands) -> dict:
+    """Where the PDs come from and, per risk band, expected against observed bankruptcies of
+    the test rows (empty for decision scores)."""
+    if result.score_kind is not ScoreKind.PROBA:
+        return {}
+    return {
+        "fitted_on": {
+            "rows": len(result.oof_y),
+            "bankrupt": int(result.oof_y.sum()),
+            "folds": len(result.folds),
+        },
+        "test_by_band": expected_vs_observed(
+            result.y_test, result.test_scores, bands.of(result.test_scores), bands.names
+        ),
+    }
 
 
 def _elevated_from(result, base_rate: float, threshold: float) -> float:
@@ -302,8 +318,7 @@ def _elevated_from(result, base_rate: float, threshold: float) -> float:
     if result.score_kind is ScoreKind.PROBA:
         edge = base_rate
     else:  # a decision score: where the riskiest base-rate share of training rows begins
-        oof = result.oof_scores[np.isfinite(result.oof_scores)]
-        edge = float(np.quantile(oof, 1 - base_rate))
+        edge = float(np.quantile(result.oof_scores, 1 - base_rate))
     return min(edge, threshold)
 
 

@@ -7,14 +7,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
-from bankruptcy.evaluation.metrics import higher_is_better
-from bankruptcy.experiment.outputs import JobStatus
+from bankruptcy.evaluation.metrics import higher_is_better, metric_of
+from bankruptcy.evaluation.significance import corrected_resampled_ttest
+from bankruptcy.experiment.outputs import JobStatus, read_folds
 from bankruptcy.sweep.jobs import JobRecord, collect_jobs, split_override
 
 DEFAULT_OBJECTIVE = "cv/pr_auc"
+#: A job whose paired test against the best gives a p-value at least this is tied with it.
+TIE_ALPHA = 0.05
 
 
 @dataclass
@@ -26,8 +30,9 @@ class Leaderboard:
     table : pandas.DataFrame
         One row per job: ``rank`` (missing for jobs without a result), ``status``, ``job``
         (dir relative to the sweep dir), one column per override key that varies across
-        jobs, the objective and its ``_std``, the other ``cv/``/``test/`` metrics,
-        ``fit_seconds``, ``error`` and the full ``overrides`` string.
+        jobs, the objective and its ``_std``, ``pvalue_vs_best`` and ``tied_with_best``
+        (`versus_best`), the other ``cv/``/``test/`` metrics, ``fit_seconds``, ``error`` and
+        the full ``overrides`` string.
     objective : str
         Metric key the table is sorted by, e.g. ``"cv/pr_auc"``.
     maximize : bool
@@ -126,7 +131,44 @@ def build_leaderboard(
     if table.empty:
         table = pd.DataFrame(columns=["status", "job", "error", "overrides"])
     table = _rank(_order_columns(table, params, objective), objective, maximize)
+    table = versus_best(table, sweep_dir, objective)
     return Leaderboard(table, objective, maximize, params, fixed, sweep_dir)
+
+
+def versus_best(
+    table: pd.DataFrame, sweep_dir: Path, objective: str, alpha: float = TIE_ALPHA
+) -> pd.DataFrame:
+    """Add ``pvalue_vs_best`` and ``tied_with_best`` after the objective's columns.
+
+    Each ranked job whose CV folds are the best job's (same ``folds_id`` in ``folds.json``)
+    is compared with it fold by fold on the objective's metric by the Nadeau-Bengio corrected
+    resampled t-test (`bankruptcy.evaluation.significance`); it is tied when the p-value is at
+    least `alpha`. The best job is tied with itself (no p-value). Jobs on other folds, without
+    ``folds.json``, or a ``test/`` objective are not compared (both cells empty).
+    """
+    pvalues = pd.Series(math.nan, index=table.index)
+    tied = pd.Series(pd.NA, index=table.index, dtype="boolean")
+    ranked = table[table["rank"].notna()]
+    best = None if ranked.empty or not objective.startswith("cv/") else ranked.index[0]
+    reference = None if best is None else read_folds(sweep_dir / table.at[best, "job"])
+    metric = metric_of(objective)
+    if reference is not None and metric in reference["metrics"]:
+        ratio = np.mean(reference["validation_rows"]) / np.mean(reference["fit_rows"])
+        tied[best] = True
+        for index in ranked.index[1:]:
+            folds = read_folds(sweep_dir / table.at[index, "job"])
+            if folds is None or folds["folds_id"] != reference["folds_id"]:
+                continue
+            pvalues[index] = corrected_resampled_ttest(
+                reference["metrics"][metric], folds["metrics"][metric], ratio
+            )
+            tied[index] = bool(pvalues[index] >= alpha)
+    at = list(table.columns).index(objective) + 1
+    at += f"{objective}_std" in table.columns
+    table = table.copy()
+    table.insert(at, "pvalue_vs_best", pvalues)
+    table.insert(at + 1, "tied_with_best", tied)
+    return table
 
 
 def _split_params(jobs: list[JobRecord]) -> tuple[list[str], dict[str, str]]:

@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from bankruptcy.experiment.outputs import JobStatus
-from bankruptcy.sweep.leaderboard import Leaderboard
+from bankruptcy.sweep.leaderboard import TIE_ALPHA, Leaderboard
 
 # Columns the compact (Markdown/HTML) views show after the parameters, when present.
 _HEADLINE = ["cv/roc_auc", "cv/pr_auc", "cv/f1", "cv/recall", "test/roc_auc", "test/pr_auc"]
 _CHART_ROWS = 40  # beyond that a dot chart stops being readable
+_VERSUS_BEST = ("pvalue_vs_best", "tied_with_best")  # `leaderboard.versus_best`
 
 
 def job_label(row: pd.Series, board: Leaderboard) -> str:
@@ -34,15 +35,20 @@ def _short(value: object) -> str:
 
 
 def compact(board: Leaderboard) -> pd.DataFrame:
-    """The columns a reader scans first: rank, status, parameters, objective, headline metrics."""
+    """The columns a reader scans first: rank, status, parameters, objective (with its spread
+    and the test against the best job), headline metrics."""
     std = f"{board.objective}_std"
     extra = [c for c in _HEADLINE if c in board.table.columns and c != board.objective]
     timing = ["fit_seconds"] if "fit_seconds" in board.table.columns else []
     cols = ["rank", "status", *board.params, board.objective]
-    cols += [std] if std in board.table.columns else []
+    cols += [c for c in (std, *_VERSUS_BEST) if c in board.table.columns]
     view = board.table[[*cols, *extra, *timing, "error"]].copy()
     for param in board.params:  # exact values stay in leaderboard.csv (overrides column)
         view[param] = view[param].map(_short)
+    if "tied_with_best" in view:  # the test's verdict as a word; empty where not compared
+        view["tied_with_best"] = [
+            "" if pd.isna(v) else "yes" if v else "no" for v in view["tied_with_best"]
+        ]
     return view
 
 
@@ -156,7 +162,8 @@ def _facts(board: Leaderboard) -> str:
     fixed = " ".join(f"{k}={v}" for k, v in board.fixed.items()) or "none"
     return (
         f"Sorted by {board.objective} ({order} is better). Jobs: {counts or 'none'}. "
-        f"Shared overrides: {fixed}."
+        f"Shared overrides: {fixed}. pvalue_vs_best: Nadeau-Bengio corrected resampled t-test "
+        f"against the best job on the same CV folds; tied_with_best: p >= {TIE_ALPHA}."
     )
 
 

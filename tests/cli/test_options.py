@@ -103,7 +103,10 @@ CASES = {
     "recall": (["threshold=recall", "threshold.recall=1.5"], "threshold.recall=1.5: The 'recall'"),
     "fbeta": (["threshold=fbeta", "threshold.beta=0"], "threshold.beta=0: The 'beta' parameter"),
     "cost": (["threshold=cost", "threshold.miss_cost=-1"], "threshold.miss_cost=-1: The"),
-    "calibration": (["calibration=sigmoid", "calibration.method=platt"], "calibration.method=plat"),
+    "calibration": (
+        ["calibration=sigmoid", "calibration.smoothing=maybe"],
+        "calibration.smoothing=maybe",
+    ),
     "folds": (["protocol.n_splits=1"], "protocol.n_splits=1: The 'n_splits' parameter of Holdout"),
     "test size": (["protocol.test_size=20"], "protocol.test_size=20: The 'test_size' parameter"),
     "temporal order": (
@@ -133,9 +136,12 @@ CASES = {
     "objective": (["objective=cv/roc"], "objective=cv/roc: not a metric of this job; did you mean"),
     "objective metric": (["objective=cv/f1@threshold"], "objective=cv/f1@threshold: not a metric"),
     # combinations
-    "objective scores": (["model=svm", "objective=cv/brier"], "objective=cv/brier needs probabil"),
+    "objective scores": (
+        ["model=svm", "calibration=none", "objective=cv/brier"],
+        "objective=cv/brier needs probabil",
+    ),
     "threshold scores": (
-        ["model=svm", "calibration=sigmoid", "threshold=fixed", "threshold.value=-1"],
+        ["model=svm", "threshold=fixed", "threshold.value=-1"],
         "threshold.value=-1: The 'value' parameter of FixedThreshold must be a probability",
     ),
     "sampler gaps": (["model=xgboost", "sampler=smote"], "sampler=smote cannot take missing va"),
@@ -165,7 +171,12 @@ VALID = {
     "random over-sampling on NaN": ["model=xgboost", "sampler=random_over"],
     "smote with an imputer": ["model=xgboost", "sampler=smote", "preprocess/imputer=median"],
     "svm scores, default metrics": ["model=svm"],
-    "svm with a decision threshold": ["model=svm", "threshold=fixed", "threshold.value=-0.5"],
+    "svm with a decision threshold": [
+        "model=svm",
+        "calibration=none",
+        "threshold=fixed",
+        "threshold.value=-0.5",
+    ],
     "temporal on the american data": ["dataset=american", "protocol=temporal"],
     "temporal on a csv with time": [
         "dataset=csv",

@@ -46,7 +46,9 @@ def test_threshold_selector_sees_out_of_fold_training_scores_only(qualitative):
     spy = SpySelector()
     assert choose_threshold(spy, result) == 0.42
     y_seen, scores_seen = spy.seen
-    np.testing.assert_array_equal(y_seen, result.y_train)
+    # every training row once (its fold's validation score), never a test row
+    np.testing.assert_array_equal(np.sort(result.oof_rows), result.split.train)
+    np.testing.assert_array_equal(y_seen, result.oof_y)
     np.testing.assert_array_equal(scores_seen, result.oof_scores)
     assert not np.isin(scores_seen, result.test_scores).all()
 

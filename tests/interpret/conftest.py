@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
@@ -21,8 +20,7 @@ def fitted_result(data_dir, overrides) -> ExperimentResult:
     with threadpool_limits(limits=1):  # one thread: far faster on a busy shared machine
         pipeline = exp.pipeline.fit(dataset.X.iloc[split.train], dataset.y.iloc[split.train])
     scores, kind = positive_scores(pipeline, dataset.X.iloc[split.test])
-    oof = np.full(len(split.train), np.nan)
-    return ExperimentResult(dataset, split, [], oof, scores, kind, pipeline)
+    return ExperimentResult(dataset, split, [], scores, kind, pipeline)
 
 
 @pytest.fixture(scope="package")

@@ -121,7 +121,6 @@ def _output(step) -> str:
         ([], []),
         (["preprocess/features=altman"], ["features"]),
         (["model=altman_z"], ["model"]),
-        (["model=altman_z", "calibration=sigmoid"], ["model"]),
     ],
 )
 def test_only_steps_feeding_a_column_name_reader_output_dataframes(

