@@ -15,7 +15,7 @@ import pytest
 from hydra import compose as hydra_compose
 from hydra import initialize_config_dir
 
-from tests.helpers import CONF_DIR
+from tests.helpers import CONF_DIR, NO_ANALYSES, ratio_frame
 
 os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
@@ -104,3 +104,42 @@ def american(data_dir):
     return load_american(
         "american_bankruptcy_partial.csv", data_dir=data_dir, concepts=concepts_of("american")
     )
+
+
+@pytest.fixture(scope="session")
+def ratios():
+    """600 made-up Polish-shaped rows (`tests.helpers.ratio_frame`): (X, y), no data folder."""
+    return ratio_frame()
+
+
+@pytest.fixture(scope="session")
+def synthetic_job(tmp_path_factory) -> Path:
+    """A finished job (model package included) on a CSV of made-up Polish-shaped rows.
+
+    Data-free: the fast tests of the package, the service and the page use it; the same tests
+    on the real data run a real job (``tests/serving/conftest.py``).
+    """
+    from bankruptcy.experiment.job import JobInfo, run_job
+
+    root = tmp_path_factory.mktemp("synthetic")
+    X, y = ratio_frame()
+    X.assign(company=[f"firm-{i}" for i in range(len(y))], **{"class": y}).to_csv(
+        root / "firms.csv", index=False
+    )
+    cfg = compose_config(
+        [
+            f"paths.output_dir={root}",
+            "dataset=csv",
+            f"dataset.path={root / 'firms.csv'}",
+            "dataset.target=class",
+            "dataset.drop=[company]",
+            "model=logistic",
+            "protocol.n_splits=3",
+            "logger=none",
+            "threads=1",
+            *NO_ANALYSES,
+        ]
+    )
+    out = root / "job"
+    run_job(cfg, JobInfo(out, name="synthetic"))
+    return out

@@ -90,3 +90,36 @@ class SpyTracker(NullTracker):
 
     def log_series(self, prefix, rows, step_key):
         self.series[prefix] = list(rows)
+
+
+def ratio_frame(n: int = 600, seed: int = 0):
+    """Rows shaped like the Polish files, made up: for data-free tests of mechanics.
+
+    64 heavy-tailed ratios ``Attr1..Attr64`` (Student-t, df 2), about 5 % bankrupt firms whose
+    first eight ratios are shifted, gaps in ten columns (more often for bankrupt firms, as in
+    the real files), a mostly-missing column (``Attr37``), infinities in two columns (a zero
+    denominator), a constant column (``Attr64``) and a few exact duplicate rows.
+
+    Returns
+    -------
+    (DataFrame, Series)
+        The ratios and the 0/1 label ``class``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.05).astype(int)
+    y[:12] = 1  # enough bankrupt firms for stratified folds of a few hundred rows
+    X = rng.standard_t(2, size=(n, 64))
+    X[:, :8] += 1.5 * y[:, None]
+    for column in range(20, 30):
+        X[rng.random(n) < np.where(y == 1, 0.15, 0.03), column] = np.nan
+    X[rng.random(n) < 0.45, 36] = np.nan
+    for column in (10, 11):
+        X[rng.random(n) < 0.01, column] = np.inf
+    X[:, 63] = 1.0
+    X[-5:] = X[:5]
+    y[-5:] = y[:5]
+    columns = [f"Attr{i}" for i in range(1, 65)]
+    return pd.DataFrame(X, columns=columns), pd.Series(y, name="class")

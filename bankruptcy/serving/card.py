@@ -34,7 +34,7 @@ def render_card(manifest: dict) -> str:
         f"- Learned from {data['name']} ({data['source']}): {data['rows']:,} companies, "
         f"{_pct(data['base_rate'])} bankrupt. Other countries, sectors, periods or ratio "
         "definitions are outside what was measured; watch drift (`python -m "
-        "bankruptcy.cli.monitor`) before trusting the figures below on new data.",
+        "bankruptcy.monitor`) before trusting the figures below on new data.",
         "- With rare bankruptcies, accuracy says little: read PR-AUC, recall and precision.",
         "",
         "## Data",

@@ -78,7 +78,7 @@ def rerun_best(board: Leaderboard) -> dict:
         raise ReportError(f"{board.sweep_dir}: no job succeeded, nothing to re-run")
     job = load_job(board.sweep_dir / best["job"])
     out = board.sweep_dir / BEST_DIR
-    command = [sys.executable, "-m", "bankruptcy.cli.run", *job.overrides, f"hydra.run.dir={out}"]
+    command = [sys.executable, "-m", "bankruptcy.run", *job.overrides, f"hydra.run.dir={out}"]
     print("Re-running the best configuration:", shlex.join(command[1:]))
     done = subprocess.run(command, env=os.environ.copy(), check=False)
     if done.returncode != 0:

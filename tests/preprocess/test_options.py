@@ -34,9 +34,9 @@ FAST_MODEL = ["model=dummy"]
 
 
 @pytest.fixture(scope="module")
-def frames(polish_sample):
+def frames(ratios):
     """(X, X_wild, y, train, held): X_wild = X with the held-out rows replaced by wild values."""
-    X, y = polish_sample
+    X, y = ratios
     train, held = train_test_split(np.arange(len(y)), test_size=0.3, stratify=y, random_state=0)
     rng = np.random.default_rng(0)
     factors = rng.choice([-1e6, -1e3, 1e3, 1e6], size=(len(held), X.shape[1]))
@@ -69,9 +69,9 @@ def tracked_names(cfg, X, y) -> list[str]:
 
 
 @pytest.mark.parametrize("option", OPTIONS)
-def test_every_step_option_runs_and_learns_from_training_rows_only(compose, frames, option):
+def test_every_step_option_runs_and_learns_from_training_rows_only(make_config, frames, option):
     group, choice = option.split("=")
-    cfg = compose([f"preprocess/{group}={choice}", *FAST_MODEL])
+    cfg = make_config([f"preprocess/{group}={choice}", *FAST_MODEL])
     X, X_wild, y, train, held = frames
     clean = build_pipeline(cfg).fit(X.iloc[train], y.iloc[train])
     dirty = build_pipeline(cfg).fit(X_wild.iloc[train], y.iloc[train])
@@ -95,17 +95,17 @@ def test_every_step_option_runs_and_learns_from_training_rows_only(compose, fram
 
 
 @pytest.mark.parametrize("preset", PRESETS)
-def test_every_preset_lists_all_steps_in_pipeline_order_and_runs(compose, polish_sample, preset):
-    cfg = compose([f"preprocess={preset}", *FAST_MODEL])
+def test_every_preset_lists_all_steps_in_pipeline_order_and_runs(make_config, ratios, preset):
+    cfg = make_config([f"preprocess={preset}", *FAST_MODEL])
     assert list(cfg.preprocess) == STEPS
-    pipeline = build_pipeline(cfg).fit(*polish_sample)
-    assert model_input_features(pipeline, polish_sample[0])
+    pipeline = build_pipeline(cfg).fit(*ratios)
+    assert model_input_features(pipeline, ratios[0])
 
 
-def test_default_preset_feeds_complete_inputs_with_missing_flags(compose, polish_sample):
+def test_default_preset_feeds_complete_inputs_with_missing_flags(make_config, ratios):
     """Models without native missing-value support (logistic, svm) get no NaN by default."""
-    X, y = polish_sample
-    pipeline = build_pipeline(compose(["model=logistic"])).fit(X, y)
+    X, y = ratios
+    pipeline = build_pipeline(make_config(["model=logistic"])).fit(X, y)
     out = preprocess(pipeline, X)
     assert not out.isna().any().any()
     assert {f"{c}_missing" for c in X.columns[X.isna().any()]} <= set(out.columns)
@@ -125,16 +125,16 @@ def _output(step) -> str:
     ],
 )
 def test_only_steps_feeding_a_column_name_reader_output_dataframes(
-    compose, polish_sample, overrides, readers
+    make_config, ratios, overrides, readers
 ):
     """Arrays between steps (cheaper); DataFrames only where concepts are evaluated by name."""
-    pipeline = build_pipeline(compose(overrides))
+    pipeline = build_pipeline(make_config(overrides))
     names = [name for name, _ in pipeline.steps]
     last = max((names.index(r) for r in readers), default=0)
     for i, (name, step) in enumerate(pipeline.steps):
         if hasattr(step, "set_output"):
             assert _output(step) == ("pandas" if i < last else "default"), name
-    X, y = polish_sample
+    X, y = ratios
     fitted = pipeline.fit(X, y)  # a reader given an array would raise PreprocessError
     assert len(model_input_features(fitted, X)) == fitted[-1].n_features_in_
     assert fitted.predict(X).shape == (len(X),)

@@ -26,9 +26,9 @@ FAST = {
 
 
 @pytest.fixture(scope="module")
-def sample(polish_sample):
-    """600 stratified rows of Polish year 1 (see tests/preprocess/conftest.py)."""
-    return polish_sample
+def sample(ratios):
+    """Made-up Polish-shaped rows: gaps, infinities, duplicates (`tests.helpers.ratio_frame`)."""
+    return ratios
 
 
 def saved_and_loaded(overrides, sample, tmp_path):
