@@ -235,7 +235,7 @@ def _first_differing_step(package, rows: pd.DataFrame) -> tuple[str, object, flo
     steps = predict_steps(package.pipeline)
     values = rows.to_numpy(np.float64)
     for k, (name, step) in enumerate(steps[:-1]):
-        expected = values
+        expected = rows  # the first step was fitted on named columns
         for _, done in steps[: k + 1]:
             expected = done.transform(expected)
         graph = _converted(steps[: k + 1], values.shape[1])

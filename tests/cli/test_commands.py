@@ -23,6 +23,7 @@ COMMANDS = {
     "serve": "--reload-seconds",
     "monitor": "--fail-on-drift",
     "retrain": "--gate-share",
+    "export": "docs/onnx.md",
 }
 
 
