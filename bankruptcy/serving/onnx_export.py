@@ -7,11 +7,16 @@ act in ``fit`` only and are left out), converted by skl2onnx with this project's
 (`bankruptcy.serving.onnx_steps`).
 
 Precision: preprocessing runs in float64, as scikit-learn does, so its outputs match to
-rounding. Tree models run in float32 (a ``Cast`` in front of them): the ONNX tree operators
-skl2onnx and onnxmltools write hold float32 thresholds, and skl2onnx 1.20 cannot give float64
-trees a float64 output. XGBoost itself compares in float32, so it is exact; scikit-learn's
-trees and LightGBM compare in float64, so a row within a float32 rounding (relative ~6e-8) of
-a split threshold could take the other branch. The parity check is what guards it: every
+rounding. Trees: the ONNX tree operators skl2onnx and onnxmltools write hold float32
+thresholds and need float32 input (a ``Cast`` in front of them; skl2onnx 1.20 cannot give a
+float64 tree a float64 output). That is exact where the library itself compares in float32
+(XGBoost; scikit-learn's decision trees and forests cast rows to float32, and skl2onnx adjusts
+their thresholds for it). HistGradientBoosting compares in float64: its tree operator gets
+float64 thresholds and input (`_exact_thresholds`), since float32 ones flipped rows of a real
+job. LightGBM also compares in float64, and its float32 graph could send a row within a
+float32 rounding (relative ~6e-8) of a threshold down the other branch (none of the measured
+jobs had one). Scores leave the tree operators as float32 (relative ~6e-8). The parity check
+is what guards every export: every
 export scores the package's reference rows (a sample of its training rows) and a few extreme
 rows (all missing, +/-inf, far outside the training range) both ways and refuses the export
 when any p_bankrupt differs by more than `TOLERANCE`, naming the first step whose output
@@ -41,6 +46,8 @@ TARGET_OPSET = {"": 18, "ai.onnx.ml": 3}
 TOLERANCE = 1e-5
 #: A preprocessing step's ONNX output agrees with scikit-learn's to rounding (float64).
 STEP_TOLERANCE = 1e-9
+#: How far float64 tree thresholds are raised, relative to 1 + |threshold| (`_exact_thresholds`).
+THRESHOLD_MARGIN = 1e-13
 VERSIONS = ("onnx", "onnxruntime", "skl2onnx", "onnxmltools")
 
 
@@ -140,7 +147,48 @@ def convert(package) -> object:
     if _in_float32(model):
         steps = [*steps[:-1], ("float32", CastTransformer(dtype=np.float32)), steps[-1]]
     graph = _converted(steps, len(package.contract.names), output=package.output_column)
+    _exact_thresholds(graph, model)
     return _single_output(graph, package)
+
+
+def _exact_thresholds(graph, model) -> None:
+    """Give a HistGradientBoosting tree operator its float64 input and thresholds.
+
+    scikit-learn compares float64 values with float64 thresholds; skl2onnx writes them as
+    float32, and the Polish year-5 default job had rows that took the other branch (p off by
+    0.02). ai.onnx.ml 3's ``nodes_values_as_tensor`` holds float64 thresholds, which ONNX
+    Runtime compares with a float64 input: the operator reads the rows before the ``Cast``.
+    The nodes come in skl2onnx's order (trees in turn, each tree's nodes in order), which is
+    checked against the float32 values before anything is replaced.
+    """
+    from onnx import helper, numpy_helper
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if not isinstance(model, HistGradientBoostingClassifier):
+        return
+    trees = [n for n in graph.graph.node if n.op_type == "TreeEnsembleClassifier"]
+    casts = {n.output[0]: n.input[0] for n in graph.graph.node if n.op_type == "Cast"}
+    exact = np.concatenate([p.nodes["num_threshold"] for ps in model._predictors for p in ps])
+    if len(trees) != 1 or trees[0].input[0] not in casts:
+        return
+    tree = trees[0]
+    attributes = {a.name: a for a in tree.attribute}
+    written = np.asarray(attributes["nodes_values"].floats, dtype=np.float32)
+    if written.shape != exact.shape or not np.array_equal(written, exact.astype(np.float32)):
+        return  # another node order: leave float32 thresholds to the parity check
+    tree.attribute.remove(attributes["nodes_values"])
+    # A threshold can equal a training value (scikit-learn's bin edges are percentiles of the
+    # distinct values), which goes left; the converted preprocessing may land just above it
+    # (its normal quantile differs from SciPy's by ~1e-15). Raising each threshold by
+    # `THRESHOLD_MARGIN` * (1 + |t|) keeps those rows left; only values that close above a
+    # threshold (~1e-13, against a float32 rounding's ~6e-8) could differ.
+    raised = exact + THRESHOLD_MARGIN * (1 + np.abs(exact))
+    tensor = numpy_helper.from_array(raised, "nodes_values_as_tensor")
+    tree.attribute.append(helper.make_attribute("nodes_values_as_tensor", tensor))
+    tree.input[0] = casts[tree.input[0]]
+    for opset in graph.opset_import:
+        if opset.domain == "ai.onnx.ml":
+            opset.version = max(opset.version, 3)
 
 
 def _single_output(graph, package):
