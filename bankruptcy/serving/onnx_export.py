@@ -146,7 +146,14 @@ def convert(package) -> object:
     model = steps[-1][1]
     if _in_float32(model):
         steps = [*steps[:-1], ("float32", CastTransformer(dtype=np.float32)), steps[-1]]
-    graph = _converted(steps, len(package.contract.names), output=package.output_column)
+    try:
+        graph = _converted(steps, len(package.contract.names), output=package.output_column)
+    except (RuntimeError, TypeError, ValueError) as error:  # a converter's own refusal
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ExportError(
+            f"{_where(package)}: skl2onnx could not convert the pipeline ({first[:300]}); "
+            "serve this package with --runtime sklearn"
+        ) from None
     _exact_thresholds(graph, model)
     return _single_output(graph, package)
 

@@ -3,7 +3,7 @@
 Each step gets a shape calculator (the output's type and width) and a converter (the ONNX nodes
 that compute what its ``transform`` computes), registered with
 ``skl2onnx.update_registered_converter``; a step that wraps a scikit-learn estimator (the
-imputer) hands it to skl2onnx's own converter (``OnnxSubEstimator``). LightGBM and XGBoost use
+imputer) converts the estimator it holds. LightGBM and XGBoost use
 onnxmltools' converters, registered the same way. Steps compute in the input's type: the export
 feeds float64, so they reproduce scikit-learn's arithmetic (`bankruptcy.serving.onnx_export`).
 
@@ -18,7 +18,6 @@ from onnx.helper import np_dtype_to_tensor_dtype
 from scipy.special import ndtri
 from skl2onnx import update_registered_converter
 from skl2onnx._supported_operators import sklearn_operator_name_map
-from skl2onnx.algebra.onnx_operator import OnnxSubEstimator
 from skl2onnx.algebra.onnx_ops import (
     OnnxAbs,
     OnnxAdd,
@@ -39,7 +38,8 @@ from skl2onnx.common.data_types import guess_numpy_type, guess_proto_type
 from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
 from sklearn import preprocessing
 from sklearn.impute import SimpleImputer
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, PowerTransformer
+from sklearn.svm import SVC
 
 from bankruptcy.preprocess.clean import Cleaner, InfToNaN
 from bankruptcy.preprocess.impute import MissingFlags, NumericImputer
@@ -49,6 +49,11 @@ from bankruptcy.preprocess.transform import QuantileTransformer, signed_log
 
 #: FunctionTransformer functions with a converter: function -> ONNX graph builder.
 FUNCTIONS = {}
+#: Types skl2onnx registers but does not convert right here (float64 input, binary scores).
+WRONG = {
+    PowerTransformer: "skl2onnx 1.20 fails on float64 input",
+    SVC: "skl2onnx's scores of an SVC without probabilities are not its decision_function",
+}
 
 
 def _width_calculator(width):
@@ -124,16 +129,13 @@ def convert_missing_flags(scope, operator, container):
 
 
 def convert_numeric_imputer(scope, operator, container):
-    """`NumericImputer`: the fitted imputer it wraps.
+    """`NumericImputer` of a `SimpleImputer`: ``Where(IsNaN(X), statistics, X)``.
 
-    A `SimpleImputer` becomes ``Where(IsNaN(X), statistics, X)``: skl2onnx writes the
-    ai.onnx.ml ``Imputer`` operator, which ONNX Runtime implements for float32 only. Other
-    imputers go to skl2onnx's converter.
+    skl2onnx writes the ai.onnx.ml ``Imputer`` operator, which ONNX Runtime implements for
+    float32 only (`unconvertible` refuses the other imputers).
     """
     X, _, opset, dtype = _parts(operator, container)
     imputer = operator.raw_operator.imputer_
-    if not isinstance(imputer, SimpleImputer):
-        return _emit(OnnxSubEstimator(imputer, X, op_version=opset), operator, scope, container)
     statistics = imputer.statistics_.astype(dtype)
     kept = np.flatnonzero(~np.isnan(statistics))  # all-missing columns, unless kept as 0
     filled = OnnxWhere(OnnxIsNaN(X, op_version=opset), statistics[None, :], X, op_version=opset)
@@ -369,16 +371,23 @@ def register() -> None:
 
 
 def unconvertible(step) -> str | None:
-    """Why `step` cannot convert (None when it can): the type or function with no converter."""
-    inner = {
-        NumericImputer: lambda s: s.imputer_,
-        FunctionTransformer: lambda s: None,
-    }
+    """Why `step` cannot convert (None when it can): the type or function with no converter.
+
+    An imputer converts when it is a `SimpleImputer` (skl2onnx's others take float32 only);
+    a wrapped model (``CalibratedClassifierCV``) when the model inside does.
+    """
     if isinstance(step, FunctionTransformer) and step.func not in (None, *FUNCTIONS):
         func = step.func
         return f"FunctionTransformer(func={func.__module__}.{func.__qualname__})"
-    wrapped = getattr(step, "estimator", None)  # CalibratedClassifierCV: the model inside
-    for part in (step, inner.get(type(step), lambda s: wrapped)(step)):
+    if type(step) in WRONG:
+        return f"{_qualified(step)}: {WRONG[type(step)]}"
+    if isinstance(step, NumericImputer) and not isinstance(step.imputer_, SimpleImputer):
+        return _qualified(step.imputer_)
+    for part in (step, getattr(step, "estimator", None)):
         if part is not None and type(part) not in sklearn_operator_name_map:
-            return f"{type(part).__module__}.{type(part).__qualname__}"
+            return _qualified(part)
     return None
+
+
+def _qualified(obj) -> str:
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
