@@ -75,7 +75,6 @@ def test_export_predict_and_serve_a_registered_champion(job_dir, test_rows, regi
 
     from bankruptcy.serving import registry
 
-    os.environ["BANKRUPTCY_REGISTRY"] = registry_db
     version = registry.list_versions("polish5")[0]
     assert float(version.tags["onnx_parity"]) <= 1e-5
     assert version.tags["onnx_opset"] == "ai.onnx=18,ai.onnx.ml=3"  # float64 trees
@@ -117,4 +116,3 @@ def test_export_predict_and_serve_a_registered_champion(job_dir, test_rows, regi
     p = {r: answers[r].pop("p_bankrupt") for r in answers}
     assert answers["onnx"] == answers["sklearn"]
     np.testing.assert_allclose(p["onnx"], p["sklearn"], rtol=0, atol=1e-5)
-    os.environ.pop("BANKRUPTCY_REGISTRY", None)
