@@ -34,15 +34,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", type=int, default=available_cores(), help="native threads (default: cores)"
     )
+    parser.add_argument(
+        "--runtime",
+        default="sklearn",
+        choices=["sklearn", "onnx"],
+        help="score with the pipeline, or with its ONNX export in ONNX Runtime "
+        "(python -m bankruptcy.export first)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     from bankruptcy.serving.batch import score_file
+    from bankruptcy.serving.onnx_runtime import use_runtime
     from bankruptcy.serving.registry import open_model
 
     def score() -> None:
         start = time.perf_counter()
         with threadpool_limits(limits=args.threads):
-            package = open_model(args.model)
+            package = use_runtime(open_model(args.model), args.runtime, args.threads)
             rows = score_file(
                 package, args.input, args.output, args.explain, args.chunk_rows, not args.quiet
             )

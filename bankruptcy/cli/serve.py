@@ -38,6 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         help="native threads per request (auto: the worker's share of the cores); "
         "concurrent requests already use the cores",
     )
+    parser.add_argument(
+        "--runtime",
+        default="sklearn",
+        choices=["sklearn", "onnx"],
+        help="score with the pipeline, or with its ONNX export in ONNX Runtime "
+        "(python -m bankruptcy.export first); same checks and answers",
+    )
     parser.add_argument("--log-dir", default="predictions", help="prediction log folder")
     parser.add_argument("--no-log", action="store_true", help="keep no prediction log")
     parser.add_argument("--max-rows", type=int, default=10_000, help="largest batch (413 above)")
@@ -57,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         return USER_ERROR_EXIT
     import uvicorn
 
+    from bankruptcy.serving.onnx_runtime import use_runtime
     from bankruptcy.serving.registry import open_model
 
     settings = {
@@ -64,10 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         "log_dir": None if args.no_log else os.path.abspath(args.log_dir),
         "max_rows": args.max_rows,
         "reload_seconds": args.reload_seconds,
+        "runtime": args.runtime,
     }
 
-    def check_model() -> None:  # a wrong reference stops here, with one line
-        open_model(args.model)
+    def check_model() -> None:  # a wrong reference or a missing export stops here, one line
+        use_runtime(open_model(args.model), args.runtime)
 
     if run(check_model):
         return USER_ERROR_EXIT

@@ -23,6 +23,7 @@ import json
 import platform
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -102,6 +103,9 @@ class ModelPackage:
     origin : dict
         How it was named when opened: ``reference``, registry ``name`` and ``version``
         (None for a job dir).
+    scorer : callable or None
+        What scores rows instead of the pipeline (``--runtime onnx``: the exported graph in
+        ONNX Runtime, `bankruptcy.serving.onnx_runtime`); None scores with the pipeline.
     """
 
     pipeline: object
@@ -109,6 +113,7 @@ class ModelPackage:
     manifest: dict
     directory: Path | None = field(default=None, compare=False)
     origin: dict = field(default_factory=dict, compare=False)
+    scorer: Callable[[pd.DataFrame], np.ndarray] | None = field(default=None, compare=False)
 
     @property
     def score_kind(self) -> ScoreKind:
@@ -137,7 +142,12 @@ class ModelPackage:
         return self.manifest["model"].get("calibration", IDENTITY)
 
     def scores(self, X: pd.DataFrame) -> np.ndarray:
-        """PD (uncalibrated decision scores: the score) of contract-ordered rows `X`."""
+        """The package's output of contract-ordered rows `X`: the PD (uncalibrated decision
+        scores: the score), from `scorer` if set."""
+        return self.pipeline_scores(X) if self.scorer is None else self.scorer(X)
+
+    def pipeline_scores(self, X: pd.DataFrame) -> np.ndarray:
+        """The same output from the scikit-learn pipeline: its scores through the map."""
         return apply_map(self.calibration, positive_scores(self.pipeline, X)[0])
 
     def predict(self, checked: Checked) -> pd.DataFrame:
@@ -170,12 +180,16 @@ class ModelPackage:
         directory.mkdir(parents=True, exist_ok=True)
         self.manifest["model"]["sha256"] = trusted.dump(self.pipeline, directory / MODEL_FILE)
         self.manifest["contract"] = self.contract.to_dict()
-        (directory / MANIFEST).write_text(json.dumps(json_ready(self.manifest), indent=1) + "\n")
+        (directory / MANIFEST).write_text(self.manifest_text())
         (directory / CARD).write_text(render_card(self.manifest))
         reference_features.to_parquet(directory / REFERENCE_FEATURES, index=False)
         reference_scores.to_parquet(directory / REFERENCE_SCORES, index=False)
         self.directory = directory
         return directory
+
+    def manifest_text(self) -> str:
+        """``package.json``'s text."""
+        return json.dumps(json_ready(self.manifest), indent=1) + "\n"
 
     @classmethod
     def load(cls, directory: str | Path, expected_sha256: str | None = None) -> ModelPackage:

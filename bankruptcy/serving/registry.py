@@ -130,6 +130,20 @@ def attach_decision(name: str, versions: list[int], record: dict) -> None:
         client.set_model_version_tag(name, str(version), "promotion_decision", text)
 
 
+def attach_files(name: str, version: int, files: list[Path], tags: dict[str, str]) -> None:
+    """Add `files` to version `version`'s package (replacing same-named ones) and tag it.
+
+    What an ONNX export adds to a registered package: its ``model.onnx`` and the manifest that
+    records it. The model file (checked against the ``sha256`` tag) is left as it is.
+    """
+    _, client = _client()
+    found = _version(client, name, str(version))
+    for path in files:
+        client.log_artifact(found.run_id, str(path), ARTIFACT)
+    for key, value in tags.items():
+        client.set_model_version_tag(name, str(version), key, value)
+
+
 def list_versions(name: str | None = None) -> list[Registered]:
     """Every registered version (of model `name`), newest first within each model."""
     _, client = _client()
@@ -181,12 +195,16 @@ def model_cache() -> Path:
 def _cached_package(mlflow, found) -> ModelPackage:
     """A registered version's package, downloaded once into `model_cache` and checked per load.
 
-    The cache key holds the model file's SHA-256, so same-named versions of different registries
-    never share an entry; only a copy that passed the checks is kept, and the checks run again on
-    every load, so an edited cache entry is refused like an edited artifact store.
+    The cache key holds the model file's SHA-256 (and its ONNX export's), so same-named versions
+    of different registries never share an entry; only a copy that passed the checks is kept,
+    and the checks run again on every load, so an edited cache entry is refused like an edited
+    artifact store.
     """
     expected = found.tags.get("sha256")
-    key = re.sub(r"[^\w.-]", "_", f"{found.name}-v{found.version}-{(expected or 'none')[:16]}")
+    # an export adds files to a version: a copy downloaded before it is another entry
+    exported = found.tags.get("onnx_sha256")
+    key = f"{found.name}-v{found.version}-{(expected or 'none')[:16]}"
+    key = re.sub(r"[^\w.-]", "_", key + (f"-onnx-{exported[:8]}" if exported else ""))
     folder = model_cache() / key
     if folder.is_dir():
         return ModelPackage.load(folder, expected_sha256=expected)

@@ -59,6 +59,9 @@ class Settings:
         How often an alias is checked for a new version (0: never).
     explain_rows : int
         Largest batch that may ask for explanations (they cost far more than scores).
+    runtime : str
+        ``sklearn`` (the pipeline) or ``onnx`` (its export in ONNX Runtime, one thread per
+        request: concurrent requests already use the cores).
     """
 
     model: str
@@ -66,6 +69,7 @@ class Settings:
     max_rows: int = 10_000
     reload_seconds: float = 30.0
     explain_rows: int = 1_000
+    runtime: str = "sklearn"
 
 
 class PredictRequest(BaseModel):
@@ -95,11 +99,12 @@ class ModelHolder:
     """The package being served; follows a registry alias to new versions."""
 
     reference: str
+    runtime: str = "sklearn"
     package: ModelPackage = field(init=False)
     explainer: object = field(init=False, default=None)
 
     def __post_init__(self):
-        self.package = _open(self.reference)
+        self.package = _open(self.reference, self.runtime)
         self.lock = threading.Lock()
 
     def identity(self) -> dict:
@@ -120,7 +125,7 @@ class ModelHolder:
         version = current_version(self.reference)
         if version is None or version == self.package.origin.get("version"):
             return False
-        package = _open(self.reference)
+        package = _open(self.reference, self.runtime)
         with self.lock:  # requests in flight keep the package they started with
             self.package, self.explainer = package, None
         log.info("now serving %s version %s", self.reference, version)
@@ -136,15 +141,16 @@ class ModelHolder:
             return self.explainer
 
 
-def _open(reference: str) -> ModelPackage:
+def _open(reference: str, runtime: str) -> ModelPackage:
+    from bankruptcy.serving.onnx_runtime import use_runtime
     from bankruptcy.serving.registry import open_model
 
-    return open_model(reference)
+    return use_runtime(open_model(reference), runtime)
 
 
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI application serving `settings.model`."""
-    holder = ModelHolder(settings.model)
+    holder = ModelHolder(settings.model, settings.runtime)
     predlog = PredictionLog(settings.log_dir) if settings.log_dir else None
     app = FastAPI(
         title="bankruptcy scoring service",
@@ -169,6 +175,7 @@ def create_app(settings: Settings) -> FastAPI:
         body = {
             "model": holder.identity(),
             "output": package.output_column,
+            "runtime": settings.runtime,
             "calibrated": manifest["model"]["calibrated"],
             "contract": manifest["contract"],
             "decision": manifest["decision"],

@@ -25,6 +25,7 @@ COMMANDS = {
     "serve": "--reload-seconds",
     "monitor": "--fail-on-drift",
     "retrain": "--gate-share",
+    "export": "docs/onnx.md",
 }
 
 # Runs each shim as ``python -m`` would (``run_name="__main__"``) in one interpreter, so the
