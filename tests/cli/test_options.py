@@ -108,6 +108,7 @@ CASES = {
         "calibration.smoothing=maybe",
     ),
     "folds": (["protocol.n_splits=1"], "protocol.n_splits=1: The 'n_splits' parameter of Holdout"),
+    "repeats": (["protocol.n_repeats=0"], "protocol.n_repeats=0: The 'n_repeats' parameter"),
     "test size": (["protocol.test_size=20"], "protocol.test_size=20: The 'test_size' parameter"),
     "temporal order": (
         ["dataset=american", "protocol=temporal", "protocol.valid_end=2010"],

@@ -66,6 +66,3 @@ def test_folds_id_names_the_rows_of_the_folds_on_this_data(polish, data_dir):
     assert folds_id(split, other) != folds_id(split, polish)
 
 
-def test_no_repeat_is_refused(polish):
-    with pytest.raises(DataError, match="protocol.n_repeats=0"):
-        HoldoutCV(0.2, 5, n_repeats=0).split(polish)
