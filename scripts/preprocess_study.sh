@@ -8,7 +8,7 @@
 # Sweeps: presets (the headline), gb_none (gradient boosting on untouched data), grid
 # (transform x indicator x scaler for logistic and svm),
 # steps (imputer and selection options on the default preset), families (presets per tree
-# model, years 1 and 5). Default: the first four.
+# model, years 1 and 5), default_model (gradient boosting vs LightGBM). Default: the first four.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${BANKRUPTCY_DATA_DIR:?set BANKRUPTCY_DATA_DIR to the data folder}"
@@ -48,6 +48,11 @@ for name in "${sweeps[@]}"; do
         sweep "families/${model}_year$year" model=$model preprocess=$presets dataset.year=$year
       done
     done ;;
-    *) echo "unknown sweep $name (presets, gb_none, grid, steps, families)" >&2; exit 2 ;;
+    # The default experiment's model: gradient boosting and LightGBM, each on its own preset.
+    default_model) for year in 1 5; do
+      sweep "families/default_model_year$year" model=gradient_boosting,lightgbm dataset.year=$year
+    done ;;
+    *) echo "unknown sweep $name (presets, gb_none, grid, steps, families, default_model)" >&2
+      exit 2 ;;
   esac
 done
