@@ -227,7 +227,7 @@ def batch_scoring(name: str, model: str, rows: pd.DataFrame, env: dict, work: Pa
     frame.insert(0, "company", np.arange(n))
     source = work / "million.parquet"
     frame.to_parquet(source, index=False)
-    package = open_model(model)
+    package = open_model(str(job))
     X = frame[package.contract.names]
     start = time.perf_counter()
     package.pipeline.predict_proba(X)
@@ -310,7 +310,7 @@ def main() -> None:
             for runtime in args.runtimes:
                 print(f"  --runtime {runtime}:", flush=True)
                 rest(model, rows, env, args.seconds, work, runtime)
-            batch_scoring(name, model, rows, env, work, args)
+            batch_scoring(name, job, model, rows, env, work, args)
 
 
 if __name__ == "__main__":

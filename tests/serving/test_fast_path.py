@@ -19,7 +19,10 @@ def boosted(tmp_path_factory):
     from tests.conftest import compose_config
 
     out = tmp_path_factory.mktemp("fast_path")
-    cfg = compose_config([f"paths.output_dir={out}", "model.max_iter=30"])
+    cfg = compose_config(
+        [f"paths.output_dir={out}", "model=gradient_boosting", "preprocess=default",
+         "model.max_iter=30"]
+    )  # fmt: skip
     X, y = ratio_frame()
     pipeline = build_pipeline(cfg).fit(X, y)
     manifest = {
