@@ -217,8 +217,11 @@ def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path, ru
     )
 
 
-def batch_scoring(name: str, model: str, rows: pd.DataFrame, env: dict, work: Path, args) -> None:
-    """``predict`` on `args.rows` rows with each runtime, vs. bare ``predict_proba``; memory."""
+def batch_scoring(
+    name: str, job: Path, model: str, rows: pd.DataFrame, env: dict, work: Path, args
+) -> None:
+    """``predict`` of `model` on `args.rows` rows with each runtime, vs. bare ``predict_proba``
+    of its `job`'s pipeline; memory."""
     from bankruptcy.serving.registry import open_model
 
     rng = np.random.default_rng(0)
