@@ -218,7 +218,13 @@ def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path, ru
 
 
 def batch_scoring(
-    name: str, job: Path, model: str, rows: pd.DataFrame, env: dict, work: Path, args,
+    name: str,
+    job: Path,
+    model: str,
+    rows: pd.DataFrame,
+    env: dict,
+    work: Path,
+    args,
     runtimes: list[str],
 ) -> None:
     """``predict`` of `model` on `args.rows` rows with each runtime, vs. bare ``predict_proba``
@@ -313,6 +319,7 @@ def main() -> None:
                 if done.returncode:  # e.g. a parity check failed: say so, measure the rest
                     print(f"{name}: no ONNX runtime, {done.stderr.strip()}")
                     runtimes.remove("onnx")
+            manifest = json.loads((job / "package" / "package.json").read_text())
             print(f"{name} ({manifest['model']['estimator']}):")
             for runtime in runtimes:
                 print(f"  --runtime {runtime}:", flush=True)
