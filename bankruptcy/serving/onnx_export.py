@@ -161,30 +161,29 @@ def convert(package) -> object:
 
 
 def _exact_thresholds(graph, model) -> None:
-    """Give a HistGradientBoosting tree operator its float64 input and thresholds.
+    """Give a HistGradientBoosting or LightGBM tree operator its float64 input and thresholds.
 
-    scikit-learn compares float64 values with float64 thresholds; skl2onnx writes them as
-    float32, and the Polish year-5 default job had rows that took the other branch (p off by
-    0.02). ai.onnx.ml 3's ``nodes_values_as_tensor`` holds float64 thresholds, which ONNX
-    Runtime compares with a float64 input: the operator reads the rows before the ``Cast``.
-    The nodes come in skl2onnx's order (trees in turn, each tree's nodes in order), which is
-    checked against the float32 values before anything is replaced.
+    Both libraries compare float64 values with float64 thresholds; the converters write them
+    as float32, and rows near a threshold take the other branch (the Polish year-5 HGB job: p
+    off by 0.02; the year-1 LightGBM job: 1.03e-5 over the parity limit). ai.onnx.ml 3's
+    ``nodes_values_as_tensor`` holds float64 thresholds, which ONNX Runtime compares with a
+    float64 input: the operator reads the rows before the ``Cast``. Each float64 threshold is
+    matched to its float32 one before anything is replaced (`_hgb_thresholds`,
+    `_lightgbm_thresholds`); any mismatch leaves the float32 ones to the parity check.
     """
     from onnx import helper, numpy_helper
-    from sklearn.ensemble import HistGradientBoostingClassifier
 
-    if not isinstance(model, HistGradientBoostingClassifier):
-        return
     trees = [n for n in graph.graph.node if n.op_type == "TreeEnsembleClassifier"]
     casts = {n.output[0]: n.input[0] for n in graph.graph.node if n.op_type == "Cast"}
-    exact = np.concatenate([p.nodes["num_threshold"] for ps in model._predictors for p in ps])
     if len(trees) != 1 or trees[0].input[0] not in casts:
         return
     tree = trees[0]
     attributes = {a.name: a for a in tree.attribute}
-    written = np.asarray(attributes["nodes_values"].floats, dtype=np.float32)
-    if written.shape != exact.shape or not np.array_equal(written, exact.astype(np.float32)):
-        return  # another node order: leave float32 thresholds to the parity check
+    exact = _hgb_thresholds(model, attributes) if _is_hgb(model) else None
+    if type(model).__name__ == "LGBMClassifier":
+        exact = _lightgbm_thresholds(model, attributes)
+    if exact is None:
+        return
     tree.attribute.remove(attributes["nodes_values"])
     # A threshold can equal a training value (scikit-learn's bin edges are percentiles of the
     # distinct values), which goes left; the converted preprocessing may land just above it
@@ -198,6 +197,55 @@ def _exact_thresholds(graph, model) -> None:
     for opset in graph.opset_import:
         if opset.domain == "ai.onnx.ml":
             opset.version = max(opset.version, 3)
+
+
+def _is_hgb(model) -> bool:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return isinstance(model, HistGradientBoostingClassifier)
+
+
+def _hgb_thresholds(model, attributes) -> np.ndarray | None:
+    """HGB's float64 thresholds in skl2onnx's node order (trees in turn, nodes in order)."""
+    exact = np.concatenate([p.nodes["num_threshold"] for ps in model._predictors for p in ps])
+    written = np.asarray(attributes["nodes_values"].floats, dtype=np.float32)
+    if written.shape != exact.shape or not np.array_equal(written, exact.astype(np.float32)):
+        return None
+    return exact
+
+
+def _lightgbm_thresholds(model, attributes) -> np.ndarray | None:
+    """LightGBM's float64 thresholds for onnxmltools' nodes, matched by (tree, feature, float32).
+
+    onnxmltools numbers a tree's nodes in its own order; a split is found by its tree, its
+    feature and its float32 threshold, which must name one float64 threshold.
+    """
+    known: dict[tuple, set] = {}
+    for t, info in enumerate(model.booster_.dump_model()["tree_info"]):
+        stack = [info["tree_structure"]]
+        while stack:
+            node = stack.pop()
+            if "split_index" in node:
+                key = (t, node["split_feature"], np.float32(node["threshold"]))
+                known.setdefault(key, set()).add(float(node["threshold"]))
+                stack += [node["left_child"], node["right_child"]]
+    written = np.asarray(attributes["nodes_values"].floats, dtype=np.float32)
+    exact = written.astype(np.float64)
+    nodes = zip(
+        attributes["nodes_treeids"].ints,
+        attributes["nodes_featureids"].ints,
+        attributes["nodes_modes"].strings,
+        written,
+        strict=True,
+    )
+    for i, (t, feature, mode, value) in enumerate(nodes):
+        if mode == b"LEAF":
+            continue
+        found = known.get((t, feature, value), set())
+        if len(found) != 1:
+            return None
+        exact[i] = found.pop()
+    return exact
 
 
 def _single_output(graph, package):
@@ -241,6 +289,10 @@ def _tree_margin(graph, scores: str) -> bool:
     is taken in float64 after the ``Cast`` (`_single_output`), as scikit-learn's ``expit``.
     Returns whether the operator was changed (binary ``LOGISTIC`` tree classifiers only).
     """
+    # onnxmltools' LightGBM graph answers the operator's scores through an Identity
+    aliases = {n.output[0]: n.input[0] for n in graph.graph.node if n.op_type == "Identity"}
+    while scores in aliases:
+        scores = aliases[scores]
     for node in graph.graph.node:
         if node.op_type == "TreeEnsembleClassifier" and scores in node.output:
             for attribute in node.attribute:
