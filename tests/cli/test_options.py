@@ -34,7 +34,7 @@ CASES = {
     "tree": (["model=decision_tree", "model.max_depth=0"], "model.max_depth=0: The 'max_depth'"),
     "forest": (["model=random_forest", "model.n_estimators=0"], "model.n_estimators=0: The"),
     "svm": (["model=svm", "model.kernel=rbff"], "model.kernel=rbff: The 'kernel' parameter"),
-    "hgb": (["model.learning_rate=-0.1"], "model.learning_rate=-0.1: The 'learning_rate'"),
+    "hgb": (["model=gradient_boosting", "model.learning_rate=-0.1"], "model.learning_rate=-0.1"),
     "dummy": (["model=dummy", "model.strategy=median"], "model.strategy=median: The 'strategy'"),
     "mlp range": (["model=mlp", "model.dropout=2"], "model.dropout=2: The 'dropout' parameter"),
     "mlp choice": (["model=mlp", "model.activation=relu6"], "model.activation=relu6: The"),
@@ -72,14 +72,24 @@ CASES = {
     "under": (["sampler=random_under", "sampler.sampling_strategy=many"], "sampling_strategy=many"),
     "adasyn name": (["sampler=adasyn", "+sampler.sampler.k=3"], "sampler.sampler.k=3: ADASYN has"),
     # preprocessing steps: each its own rules
-    "dedup": (["+preprocess.dedup.keep=last"], "preprocess.dedup.keep=last: DropDuplicates has no"),
-    "clean": (["preprocess.clean.max_missing=2"], "preprocess.clean.max_missing=2: The"),
-    "indicator": (["preprocess.indicator.min_share=-1"], "preprocess.indicator.min_share=-1:"),
+    "dedup": (
+        ["preprocess=default", "+preprocess.dedup.keep=last"],
+        "preprocess.dedup.keep=last: DropDuplicates has no",
+    ),
+    "clean": (
+        ["preprocess=default", "preprocess.clean.max_missing=2"],
+        "preprocess.clean.max_missing=2: The",
+    ),
+    "indicator": (
+        ["preprocess=default", "preprocess.indicator.min_share=-1"],
+        "preprocess.indicator.min_share=-1:",
+    ),
     "clip order": (
         ["preprocess/clip=quantile", "preprocess.clip.lower=0.9", "preprocess.clip.upper=0.1"],
         "preprocess.clip.upper=0.1: The 'upper' parameter of Winsorizer must be above lower=0.9",
     ),
-    # (the default experiment's trees preset has no transform or scaler: the default preset's)
+    # (the default experiment's mean-imputed preset has no dedup, cleaner, flags, transform or
+    # scaler: the default preset's)
     "transform": (
         ["preprocess=default", "preprocess.transform.n_quantiles=0"],
         "preprocess.transform.n_quantiles=0:",

@@ -96,7 +96,7 @@ def test_job_on_polish_year1_writes_intervals_threshold_extra_metrics_and_plots(
     cfg = compose(
         [
             "dataset.year=1",
-            "model.max_iter=60",
+            "model.n_estimators=50",
             "protocol.n_splits=3",
             "logger=wandb",
             "bootstrap.n_resamples=300",

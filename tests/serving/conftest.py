@@ -19,7 +19,7 @@ from tests.conftest import compose_config
 JOB = [
     "dataset=polish",
     "dataset.year=5",
-    "model.max_iter=80",
+    "model.n_estimators=60",
     "protocol.n_splits=3",
     "logger=none",
     "plots=none",
