@@ -65,6 +65,10 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         Least share of the training rows in a bin.
     max_n_prebins : int
         Quantile pre-bins the optimiser merges from (fewer = faster, coarser).
+    max_pvalue : float or None
+        Neighbouring bins must differ in bankrupt rate at this significance (optbinning's
+        ``max_pvalue``, z-test): a ratio that says nothing stays one bin and scores IV 0
+        instead of an IV the optimiser found in noise. None: no test.
     min_iv : float
         Least information value for a feature to enter the model.
     max_correlation : float
@@ -112,6 +116,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         "max_n_bins": [Interval(Integral, 2, None, closed="left")],
         "min_bin_size": [Interval(Real, 0, 0.5, closed="right")],
         "max_n_prebins": [Interval(Integral, 2, None, closed="left")],
+        "max_pvalue": [Interval(Real, 0, 1, closed="right"), None],
         "min_iv": [Interval(Real, 0, None, closed="left")],
         "max_correlation": [Interval(Real, 0, 1, closed="right")],
         "max_features": [Interval(Integral, 1, None, closed="left")],
@@ -128,6 +133,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         max_n_bins=5,
         min_bin_size=0.05,
         max_n_prebins=20,
+        max_pvalue=0.05,
         min_iv=0.02,
         max_correlation=0.7,
         max_features=15,
@@ -141,6 +147,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         self.max_n_bins = max_n_bins
         self.min_bin_size = min_bin_size
         self.max_n_prebins = max_n_prebins
+        self.max_pvalue = max_pvalue
         self.min_iv = min_iv
         self.max_correlation = max_correlation
         self.max_features = max_features
@@ -185,6 +192,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
                 max_n_bins=self.max_n_bins,
                 min_bin_size=self.min_bin_size,
                 max_n_prebins=self.max_n_prebins,
+                max_pvalue=self.max_pvalue,
             )
             optimal.fit(values[:, j], y)
             splits = np.asarray(optimal.splits, dtype=float)

@@ -64,5 +64,3 @@ def test_folds_id_names_the_rows_of_the_folds_on_this_data(polish, data_dir):
     assert folds_id(repeated, polish) != folds_id(split, polish)
     other = load_polish(5, data_dir=data_dir)
     assert folds_id(split, other) != folds_id(split, polish)
-
-
