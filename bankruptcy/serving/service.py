@@ -132,12 +132,13 @@ class ModelHolder:
         return True
 
     def row_explainer(self):
-        """The SHAP explainer of the served package (built on first use)."""
-        from bankruptcy.serving.batch import RowExplainer
+        """The explainer of the served package (built on first use): a scorecard's points
+        lost, SHAP values for other models."""
+        from bankruptcy.serving.batch import explainer_for
 
         with self.lock:
             if self.explainer is None:
-                self.explainer = RowExplainer(self.package, top=10)
+                self.explainer = explainer_for(self.package, top=10)
             return self.explainer
 
 
@@ -238,6 +239,9 @@ def _answer(holder, predlog, settings: Settings, body: bytes) -> Response:
             predlog.append({**record, "status": "refused", "problems": refused.body["problems"]})
         return _json({**refused.body, "model": identity, "request": request_id}, refused.status)
     columns = {c: out[c].tolist() for c in (package.output_column, "decision", "risk_band")}
+    if package.has_points:  # a scorecard: the score and the points of each feature
+        columns["score_points"] = out["score_points"].tolist()
+        columns["points"] = package.feature_points(checked.X).to_dict(orient="records")
     columns["warnings"] = checked.warnings
     if predlog is not None:
         predlog.append({**record, "status": "scored", "outputs": columns})
@@ -312,14 +316,16 @@ def _frame(payload: dict, names: list[str], max_rows: int) -> pd.DataFrame:
 
 
 def _factors(holder: ModelHolder, X: pd.DataFrame, top: int) -> list[list[dict]]:
-    """Per row, the `top` features pushing it toward bankruptcy most (SHAP)."""
+    """Per row, the `top` features pushing it toward bankruptcy most (SHAP; a scorecard's
+    features that cost it the most points)."""
     explainer = holder.row_explainer()
     table = explainer.factors(X)
+    unit = explainer.unit
     rows = []
     for i in range(len(X)):
         rows.append(
             [
-                {"feature": table[f"factor_{k}"].iloc[i], "shap": table[f"factor_{k}_shap"].iloc[i]}
+                {"feature": table[f"factor_{k}"].iloc[i], unit: table[f"factor_{k}_{unit}"].iloc[i]}
                 for k in range(1, min(top, explainer.top) + 1)
                 if f"factor_{k}" in table
             ]
