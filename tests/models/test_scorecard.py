@@ -125,3 +125,53 @@ def test_it_saves_with_skops_holding_plain_data_only(fitted, risky, tmp_path):
     held = [v for k, v in vars(fitted).items() if k.endswith("_")]
     assert not any(type(v).__module__.startswith("optbinning") for v in held)
     assert clone(fitted).get_params() == fitted.get_params()
+
+
+@pytest.mark.slow
+def test_a_real_job_writes_the_points_table_and_a_package_that_scores_points(data_dir, tmp_path):
+    """``python -m bankruptcy.run model=scorecard dataset=polish dataset.year=5`` (cheap
+    analyses), then ``python -m bankruptcy.predict <job> in.csv out.csv --explain 3``."""
+    from bankruptcy.data.polish import load_polish
+    from bankruptcy.serving.package import ModelPackage
+    from tests.helpers import run_cli
+
+    job = tmp_path / "job"
+    done = run_cli(
+        "bankruptcy.run", "model=scorecard", "dataset=polish", "dataset.year=5",
+        f"paths.data_dir={data_dir}", "logger=none", "interpret=none", "plots=none",
+        "bootstrap=none", "calibration=sigmoid", f"hydra.run.dir={job}", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(job / "interpret" / "scorecard.csv")
+    features = table.loc[table["bin"].notna(), "feature"].unique()
+    assert 1 <= len(features) <= 15
+    assert (table.loc[table["bin"] == MISSING, "feature"].tolist()) == list(features)
+    assert table.groupby("feature")["count"].sum().nunique() == 1  # every training row, once
+    assert "## Scorecard" in (job / "package" / "MODEL_CARD.md").read_text()
+
+    package = ModelPackage.load(job / "package")
+    rows = load_polish(5, data_dir=data_dir).X.head(30)
+    model = package.pipeline[-1]
+    points = package.feature_points(rows)
+    # the package's score is the table's points of each row's bins plus the base points
+    base = table.loc[table["feature"] == "(base points)", "points"].item()
+    np.testing.assert_allclose(package.points(rows), base + points.sum(axis=1))
+    assert set(points.columns) == set(features) == set(model.features_)
+
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    rows.assign(company=[f"c{i}" for i in range(30)]).to_csv(source, index=False)
+    done = run_cli("bankruptcy.predict", str(job), str(source), str(out), "--explain", "3",
+                   "--quiet", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    scored = pd.read_csv(out)
+    np.testing.assert_allclose(scored["score_points"], package.points(rows))
+    # a higher score is a lower PD (the sigmoid map is increasing), up to the rounding of
+    # each feature's points (half a point each, and of the base points)
+    score, pd_ = scored["score_points"].to_numpy(), scored["p_bankrupt"].to_numpy()
+    apart = score[:, None] - score[None, :] > len(features) + 1
+    higher, lower = apart.nonzero()
+    assert len(higher) and np.all(pd_[higher] < pd_[lower])
+    lost = model.points_lost(package.model_rows(rows))
+    assert (scored["factor_1_points_lost"] == lost.max(axis=1)).all()
+    assert (scored["factor_1_points_lost"] >= scored["factor_3_points_lost"]).all()
+    assert scored["factor_1"].str.match(r"Attr\d+: \S").all()
