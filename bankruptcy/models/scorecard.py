@@ -167,6 +167,11 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
                     self, "monotonic_trend", f"a trend among {sorted(TRENDS)} for every feature"
                 )
 
+    def named_columns(self) -> dict[str, list[str]]:
+        """The columns the options name (checked against the dataset before it is read)."""
+        trend = self.monotonic_trend
+        return {"monotonic_trend": list(trend)} if isinstance(trend, dict) else {}
+
     def fit(self, X, y):
         """Bin every feature on (`X`, `y`), choose features, fit the regression, scale points."""
         from optbinning import OptimalBinning  # ~1 s of imports: only scorecard jobs pay

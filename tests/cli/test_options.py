@@ -58,6 +58,23 @@ CASES = {
     ),
     "scorecard pdo": (["model=scorecard", "model.pdo=-20"], "model.pdo=-20: The 'pdo' parameter"),
     "scorecard bins": (["model=scorecard", "model.max_n_bins=1"], "model.max_n_bins=1: The"),
+    "scorecard trend column": (
+        ["model=scorecard", "model.monotonic_trend={Attr99:peak}"],
+        "model.monotonic_trend names Attr99, which the dataset lacks; its columns: Attr1",
+    ),
+    "monotone sign": (
+        ["model=lightgbm", "model.monotone={Attr1:2}"],
+        "model.monotone={'Attr1': 2}: The 'monotone' parameter of Monotone must be a mapping",
+    ),
+    "monotone choice": (["model=xgboost", "model.monotone=sometimes"], "model.monotone=sometimes"),
+    "monotone column": (
+        ["model=gradient_boosting", "model.monotone={Attr99:1}"],
+        "model.monotone names Attr99, which the dataset lacks",
+    ),
+    "monotone model": (
+        ["model=logistic", "+model.monotone=auto"],
+        "model.monotone: LogisticRegression takes no monotone constraints",
+    ),
     "stacking": (["model=stacking", "model.cv=1"], "model.cv=1: The 'cv' parameter of Stacking"),
     "stacking base": (
         ["model=stacking", "model.candidates.lightgbm.num_leaves=1"],
