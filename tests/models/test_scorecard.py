@@ -175,3 +175,21 @@ def test_a_real_job_writes_the_points_table_and_a_package_that_scores_points(dat
     assert (scored["factor_1_points_lost"] == lost.max(axis=1)).all()
     assert (scored["factor_1_points_lost"] >= scored["factor_3_points_lost"]).all()
     assert scored["factor_1"].str.match(r"Attr\d+: \S").all()
+
+    # the service answers the same score, the points per feature and the reason codes
+    from fastapi.testclient import TestClient
+
+    from bankruptcy.serving.service import Settings, create_app
+
+    settings = Settings(model=str(job), log_dir=None, reload_seconds=0)
+    two = rows.head(2).astype(object)
+    body = {"rows": two.where(two.notna(), None).to_dict("records"), "explain": 3}
+    with TestClient(create_app(settings)) as client:
+        answer = client.post("/v1/predict", json=body).json()["predictions"]
+        page = client.get("/").text
+    assert [a["score_points"] for a in answer] == pytest.approx(list(package.points(rows.head(2))))
+    assert answer[0]["points"] == pytest.approx(points.iloc[0].to_dict())
+    assert [f["points_lost"] for f in answer[0]["factors"]] == sorted(
+        [f["points_lost"] for f in answer[0]["factors"]], reverse=True
+    )
+    assert "pointsTable" in page and "points_lost" in page
