@@ -132,7 +132,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         monotonic_trend="auto_asc_desc",
         max_n_bins=5,
         min_bin_size=0.05,
-        max_n_prebins=20,
+        max_n_prebins=10,
         max_pvalue=0.05,
         min_iv=0.02,
         max_correlation=0.7,
