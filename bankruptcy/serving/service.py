@@ -2,9 +2,10 @@
 
 - ``POST /v1/predict``: ``{"rows": [{feature: value, ...}, ...]}`` or, for throughput, the
   columnar ``{"columns": {feature: [values...], ...}}``; optional ``"explain": K`` (top risk
-  factors per row) and ``"ignore_unknown": true`` (drop fields the model does not know,
-  instead of refusing them). The answer mirrors the form: ``predictions`` (one object per
-  row) or ``columns``.
+  factors per row; a scorecard's reason codes, ``points_lost``) and ``"ignore_unknown": true``
+  (drop fields the model does not know, instead of refusing them). The answer mirrors the
+  form: ``predictions`` (one object per row) or ``columns``; a scorecard's adds
+  ``score_points`` and ``points`` (per feature).
 - ``GET /v1/model``: the model's identity, input contract, decision threshold, risk bands,
   headline metrics and card. ``GET /health``. OpenAPI docs at ``/docs``. ``GET /``: the page.
 
