@@ -105,7 +105,9 @@ class Monotone(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         if self.monotone == "auto":
             from bankruptcy.models.scorecard import Scorecard
 
-            trends = Scorecard(monotonic_trend="auto", min_iv=0).fit(X, y).risk_direction_
+            # 20 pre-bins: with 10 the signs cost 0.008 more CV ROC-AUC on Polish year 1
+            binning = Scorecard(monotonic_trend="auto", max_n_prebins=20, min_iv=0)
+            trends = binning.fit(X, y).risk_direction_
             return {n: int(trends.get(n, 0)) for n in names}
         unknown = sorted(set(self.monotone) - set(names))
         if unknown:
