@@ -45,6 +45,9 @@ from bankruptcy.preprocess.concepts import ReadsColumnNames
 TRENDS = frozenset(
     {"auto", "auto_asc_desc", "auto_heuristic", "ascending", "descending", "peak", "valley"}
 )
+#: Rows of average risk each bin's bankrupt rate is shrunk with (`_woe`): a tiny missing-value
+#: bin says little; bins of the binning itself (at least min_bin_size of the rows) hardly move.
+PRIOR_ROWS = 10
 #: Label of the missing-value bin in the points table.
 MISSING = "Missing"
 STEP = "model=scorecard"
@@ -97,7 +100,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         Training rows and bankrupt training rows per bin, the missing-value bin last.
     woe_, points_ : list of ndarray
         WoE and points per bin, the missing-value bin last (WoE 0, the average risk, for a
-        bin training rows left empty).
+        bin training rows left empty; see `_woe` for the shrinkage of small bins).
     coef_ : ndarray of shape (n_features,)
         Logistic-regression coefficients of the WoE values.
     intercept_ : float
@@ -366,11 +369,17 @@ def _bin_counts(index: np.ndarray, n_bins: int, y: np.ndarray) -> tuple[np.ndarr
 
 
 def _woe(counts: np.ndarray, events: np.ndarray) -> np.ndarray:
-    """Risk-oriented WoE per bin; half a row added to each class keeps a bin with no bankrupt
-    (or no healthy) rows finite; an empty bin gets 0, the average risk."""
-    bad, good = events, counts - events
-    woe = np.log((bad + 0.5) / (bad.sum() + 0.5)) - np.log((good + 0.5) / (good.sum() + 0.5))
-    return np.where(counts > 0, woe, 0.0)
+    """Risk-oriented WoE per bin, ``logit(rate) - logit(overall rate)``, with each bin's rate
+    shrunk toward the overall rate by `PRIOR_ROWS` rows of average risk.
+
+    The shrinkage keeps a bin without bankrupt (or healthy) rows finite and keeps every bin's
+    sign: a bin safer than average never costs points (a half row added to each class instead
+    gave a two-row missing-value bin without bankruptcies the WoE of a risky bin). An empty
+    bin gets 0, the average risk.
+    """
+    rate = events.sum() / counts.sum()
+    shrunk = (events + PRIOR_ROWS * rate) / (counts + PRIOR_ROWS)
+    return np.log(shrunk / (1 - shrunk)) - np.log(rate / (1 - rate))
 
 
 def _bin_iv(counts: np.ndarray, events: np.ndarray, woe: np.ndarray) -> np.ndarray:

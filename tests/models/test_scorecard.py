@@ -52,6 +52,23 @@ def test_points_follow_the_bankrupt_rate_and_missing_values_have_their_own_bin(f
     assert table.groupby("feature")["count"].sum().eq(2000).all()
 
 
+def test_a_bin_safer_than_average_never_costs_points(fitted, risky):
+    table = fitted.points_table()
+    overall = risky[1].mean()
+    rated = table[table["count"] > 0]
+    # WoE and points take the side of the bin's bankrupt rate, tiny bins (the shrinkage) too
+    assert np.all(np.sign(rated["woe"]) == np.sign(rated["bankrupt_rate"] - overall))
+    assert np.all(np.sign(rated["points"]) == -np.sign(rated["woe"]))
+    assert table.loc[table["count"] == 0, "woe"].eq(0).all()
+    # two healthy firms without `lev`: a tiny missing-value bin, safer than average
+    X, y = risky
+    gaps = X.copy()
+    gaps.loc[np.flatnonzero(y.to_numpy() == 0)[:2], "lev"] = np.nan
+    model = Scorecard(rounding=False).fit(gaps, y)
+    lev = model.points_table().query("feature == 'lev' and bin == @MISSING").iloc[0]
+    assert lev["count"] == 2 and lev["woe"] < 0 < lev["points"]
+
+
 def test_points_sum_plus_base_points_is_the_score(fitted, risky):
     X, _ = risky
     points = fitted.feature_points(X)
