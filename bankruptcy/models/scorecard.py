@@ -101,8 +101,9 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
     woe_, points_ : list of ndarray
         WoE and points per bin, the missing-value bin last (WoE 0, the average risk, for a
         bin training rows left empty; see `_woe` for the shrinkage of small bins).
-    coef_ : ndarray of shape (n_features,)
-        Logistic-regression coefficients of the WoE values.
+    woe_coef_ : ndarray of shape (len(features_),)
+        Logistic-regression coefficients of the WoE values (not ``coef_``: they weigh the
+        chosen features' WoE, not the input columns, which linear explainers would assume).
     intercept_ : float
         Its intercept.
     base_points_ : float
@@ -227,7 +228,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         self.counts_ = [binned[n][1] for n in chosen]
         self.events_ = [binned[n][2] for n in chosen]
         self.woe_ = [binned[n][3] for n in chosen]
-        self.coef_ = regression.coef_[0].astype(float)
+        self.woe_coef_ = regression.coef_[0].astype(float)
         self.intercept_ = float(regression.intercept_[0])
         self._scale()
         return self
@@ -266,7 +267,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         round_ = np.round if self.rounding else np.asarray
         self.points_ = [
             round_(-factor * c * woe).astype(float) + 0.0  # + 0.0: no "-0" points
-            for c, woe in zip(self.coef_, self.woe_, strict=True)
+            for c, woe in zip(self.woe_coef_, self.woe_, strict=True)
         ]
         self.base_points_ = float(round_(offset - factor * self.intercept_)) + 0.0
 
@@ -285,7 +286,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         """Log-odds of bankruptcy: ``intercept + sum(coef * WoE)`` (higher = riskier)."""
         bins = self._bins(X)
         woe = np.column_stack([w[bins[:, k]] for k, w in enumerate(self.woe_)])
-        return self.intercept_ + woe @ self.coef_
+        return self.intercept_ + woe @ self.woe_coef_
 
     def predict_proba(self, X) -> np.ndarray:
         """``[P(healthy), P(bankrupt)]`` of the logistic regression on the WoE values."""

@@ -146,7 +146,7 @@ def test_it_saves_with_skops_holding_plain_data_only(fitted, risky, tmp_path):
 
 @pytest.mark.slow
 def test_a_real_job_writes_the_points_table_and_a_package_that_scores_points(data_dir, tmp_path):
-    """``python -m bankruptcy.run model=scorecard dataset=polish dataset.year=5`` (cheap
+    """``python -m bankruptcy.run model=scorecard dataset=polish dataset.year=5`` (cheaper
     analyses), then ``python -m bankruptcy.predict <job> in.csv out.csv --explain 3``."""
     from bankruptcy.data.polish import load_polish
     from bankruptcy.serving.package import ModelPackage
@@ -155,8 +155,9 @@ def test_a_real_job_writes_the_points_table_and_a_package_that_scores_points(dat
     job = tmp_path / "job"
     done = run_cli(
         "bankruptcy.run", "model=scorecard", "dataset=polish", "dataset.year=5",
-        f"paths.data_dir={data_dir}", "logger=none", "interpret=none", "plots=none",
-        "bootstrap=none", "calibration=sigmoid", f"hydra.run.dir={job}", cwd=tmp_path,
+        f"paths.data_dir={data_dir}", "logger=none", "interpret.n_repeats=1",
+        "interpret.pdp_features=1", "plots=none", "bootstrap=none", "calibration=sigmoid",
+        f"hydra.run.dir={job}", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(job / "interpret" / "scorecard.csv")
@@ -165,6 +166,9 @@ def test_a_real_job_writes_the_points_table_and_a_package_that_scores_points(dat
     assert (table.loc[table["bin"] == MISSING, "feature"].tolist()) == list(features)
     assert table.groupby("feature")["count"].sum().nunique() == 1  # every training row, once
     assert "## Scorecard" in (job / "package" / "MODEL_CARD.md").read_text()
+    # it interprets like any other model: SHAP (model-agnostic) ranks the scorecard's features
+    shap = pd.read_csv(job / "interpret" / "shap_importance.csv")
+    assert set(shap["feature"].head(3)) <= set(features)
 
     package = ModelPackage.load(job / "package")
     rows = load_polish(5, data_dir=data_dir).X.head(30)
