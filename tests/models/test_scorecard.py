@@ -214,3 +214,17 @@ def test_a_real_job_writes_the_points_table_and_a_package_that_scores_points(dat
         [f["points_lost"] for f in answer[0]["factors"]], reverse=True
     )
     assert "pointsTable" in page and "points_lost" in page
+
+
+def test_the_job_output_is_the_points_table_with_base_points_and_the_scorecards_size(fitted):
+    from bankruptcy.interpret.scorecard import BASE, NAME, scorecard_artifacts
+
+    found = scorecard_artifacts(fitted, {f: f"meaning of {f}" for f in fitted.features_})
+    table = found.tables[NAME]
+    assert table["feature"].iloc[-1] == BASE and table["points"].iloc[-1] == fitted.base_points_
+    bins = table.iloc[:-1]
+    assert (bins["meaning"] == "meaning of " + bins["feature"]).all()
+    assert found.metrics[f"{NAME}/n_features"] == len(fitted.features_)
+    assert found.metrics[f"{NAME}/n_bins"] == sum(len(s) + 1 for s in fitted.splits_)
+    assert NAME in found.figures
+    assert not scorecard_artifacts(object(), {}).tables  # other models: nothing
