@@ -198,9 +198,9 @@ def scorecard_section(manifest: dict) -> list[str]:
         "## Scorecard",
         "",
         f"A company's score is the sum of its points: the base points plus one bin per "
-        f"feature (higher = healthier; {options.get('pdo', '?')} points double the "
-        f"healthy:bankrupt odds, {options.get('base_score', '?')} points at odds "
-        f"{options.get('base_odds', '?')}:1). Counts and bankrupt rates are the training rows'; "
+        f"feature (higher = healthier; {_g(options.get('pdo'))} points double the "
+        f"healthy:bankrupt odds, {_g(options.get('base_score'))} points at odds "
+        f"{_g(options.get('base_odds'))}:1). Counts and bankrupt rates are the training rows'; "
         "missing values are a bin of their own. The PD comes from the same regression.",
         "",
         "| feature | meaning | bin | companies | bankrupt rate | WoE | points |",
@@ -213,6 +213,11 @@ def scorecard_section(manifest: dict) -> list[str]:
             f"{_num(row.get('woe'))} | {row['points']:g} |"
         )
     return [*lines, ""]
+
+
+def _g(value) -> str:
+    """A number as short as it reads (``20``, ``0.5``); ``?`` when the config lacks it."""
+    return "?" if value is None else f"{value:g}"
 
 
 def _pct_or_dash(value) -> str:
