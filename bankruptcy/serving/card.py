@@ -202,7 +202,7 @@ def scorecard_section(manifest: dict) -> list[str]:
         f"healthy:bankrupt odds, {_g(options.get('base_score'))} points at odds "
         f"{_g(options.get('base_odds'))}:1). Counts and bankrupt rates are the training rows'; "
         "missing values are a bin of their own. The PD comes from the same regression (then the "
-        "calibration map below).",
+        "calibration map above).",
         "",
         "| feature | meaning | bin | companies | bankrupt rate | WoE | points |",
         "|---|---|---|---:|---:|---:|---:|",
