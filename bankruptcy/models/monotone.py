@@ -135,6 +135,12 @@ class Monotone(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         return self.estimator_.predict(X)
 
     @property
+    def delegate_(self):
+        """The fitted booster that answers for this model (ONNX export converts it)."""
+        check_is_fitted(self)
+        return self.estimator_
+
+    @property
     def feature_importances_(self):
         """The booster's own importances (the job's native-importance table)."""
         check_is_fitted(self)

@@ -33,6 +33,8 @@ FAMILIES = {
     "default": [],  # gradient boosting on the default preset (quantile transform, scaling)
     "trees_preset": ["preprocess=none"],  # inf -> NaN only: trees see the raw ratios and NaN
     "lightgbm": ["model=lightgbm", "model.n_estimators=60"],
+    # the constrained booster is exported as itself (the wrapper's `delegate_`)
+    "monotone": ["model=lightgbm", "model.n_estimators=60", "model.monotone={Attr27:-1,Attr2:1}"],
     "xgboost": ["model=xgboost", "model.n_estimators=80"],
     "logistic": ["model=logistic"],
 }
