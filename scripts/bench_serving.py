@@ -1,18 +1,24 @@
 """Benchmark: the scoring service and batch scoring, measured in one run on this machine.
 
-For a gradient-boosting and a logistic package on Polish year 1 (trained here, or given):
+For the default package (``python -m bankruptcy.run`` as a newcomer runs it), a logistic and a
+LightGBM package on Polish year 1 (trained here), each served and scored with every runtime of
+`--runtimes` (``sklearn``: the pipeline; ``onnx``: its ``python -m bankruptcy.export`` graph in
+ONNX Runtime), against the goals of issue 23:
 
 1. REST latency, one client, single rows (p50, p99), and 16 concurrent clients (p99), with
-   ``wrk`` (Debian package ``wrk``) on 127.0.0.1: goals p50 <= 5 ms, p99 <= 15 ms; p99 <= 50 ms.
+   ``wrk`` (Debian package ``wrk``) on 127.0.0.1: goals p50 <= 5 ms, p99 <= 15 ms; p99 <= 50 ms;
+   and p50 against the same server's ``GET /health`` p50 (the HTTP floor): goal <= 4x.
 2. REST throughput against ``mlflow models serve`` on the same registered model, single rows
    and 1,000-row batches (each server one worker): goal >= 2x.
-3. The cost of the prediction log: throughput with and without it: goal <= 10 %.
+3. The cost of the prediction log (scikit-learn runtime): throughput with and without it:
+   goal <= 10 %.
 4. ``python -m bankruptcy.predict`` end to end, Parquet in -> Parquet out, 1 million rows,
    against the bare in-memory ``predict_proba`` of the same pipeline: goals >= 200k rows/s
-   (logistic), >= 100k rows/s (gradient boosting), >= 0.7x the bare rate; and its peak memory
-   for 5 million rows: goal < 1 GiB.
+   (logistic), >= 100k rows/s (the default package), >= 0.7x the bare rate; and its peak
+   memory for 5 million rows (the default package, scikit-learn runtime): goal < 1 GiB.
 
-    BANKRUPTCY_DATA_DIR=../shared/data python scripts/bench_serving.py [--seconds 10]
+    BANKRUPTCY_DATA_DIR=../shared/data python scripts/bench_serving.py [--seconds 10] \
+        [--models default,logistic,lightgbm] [--runtimes sklearn,onnx]
 
 Load stays on 127.0.0.1, bounded in time. Run it alone on a quiet machine.
 """
@@ -36,7 +42,10 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ("gradient_boosting", "logistic")
+#: Each benchmarked package and the job overrides that train it ("default": none).
+MODELS = {"default": [], "logistic": ["model=logistic"], "lightgbm": ["model=lightgbm"]}
+#: Batch-scoring goals of issue 23 (rows/s); LightGBM has none of its own.
+RATE_GOALS = {"default": 100_000, "logistic": 200_000}
 JOB = ["dataset=polish", "dataset.year=1", "interpret=none", "plots=none", "bootstrap=none",
        "logger=none"]  # fmt: skip
 WRK_SCRIPT = """wrk.method = "POST"
@@ -51,9 +60,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def train(model: str, out: Path, env: dict, overrides: list[str]) -> Path:
-    """A job on Polish year 1; returns its dir."""
-    command = [sys.executable, "-m", "bankruptcy.run", f"model={model}", *JOB, *overrides,
+def train(name: str, out: Path, env: dict, overrides: list[str]) -> Path:
+    """A job on Polish year 1 of `MODELS` entry `name`; returns its dir."""
+    command = [sys.executable, "-m", "bankruptcy.run", *MODELS[name], *JOB, *overrides,
                f"hydra.run.dir={out}"]  # fmt: skip
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     return out
@@ -71,17 +80,19 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 300) -> 
             time.sleep(0.3)
 
 
-def start_ours(model: str, env: dict, log_dir: Path | None) -> tuple[subprocess.Popen, str]:
+def start_ours(
+    model: str, env: dict, log_dir: Path | None, runtime: str = "sklearn"
+) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [sys.executable, "-m", "bankruptcy.serve", model, "--port", str(port),
-               "--reload-seconds", "0"]  # fmt: skip
+               "--reload-seconds", "0", "--runtime", runtime]  # fmt: skip
     command += ["--log-dir", str(log_dir)] if log_dir else ["--no-log"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     wait_until_up(f"{url}/health", process)
-    return process, f"{url}/v1/predict"
+    return process, url
 
 
 def start_mlflow(model: str, env: dict) -> tuple[subprocess.Popen, str]:
@@ -97,15 +108,16 @@ def start_mlflow(model: str, env: dict) -> tuple[subprocess.Popen, str]:
     return process, f"{url}/invocations"
 
 
-def wrk(url: str, body: str, seconds: int, connections: int, workdir: Path) -> dict:
-    """Requests per second and latency percentiles (ms) from wrk."""
-    (workdir / "body.json").write_text(body)
-    script = workdir / "post.lua"
-    script.write_text(WRK_SCRIPT.format(body=workdir / "body.json"))
+def wrk(url: str, body: str | None, seconds: int, connections: int, workdir: Path) -> dict:
+    """Requests per second and latency percentiles (ms) from wrk (POST `body`; None: GET)."""
+    script = []
+    if body is not None:
+        (workdir / "body.json").write_text(body)
+        (workdir / "post.lua").write_text(WRK_SCRIPT.format(body=workdir / "body.json"))
+        script = ["-s", str(workdir / "post.lua")]
     threads = min(2, connections)
     done = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
-         str(script), url],
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *script, url],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     out = done.stdout
@@ -144,20 +156,42 @@ def bodies(rows: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path) -> None:
+def ratio(value: float, goal: float, lower_is_better: bool = True) -> str:
+    """`value` against its goal: ``(goal G, x.xx of it, met)``."""
+    met = value <= goal if lower_is_better else value >= goal
+    return f"(goal {goal:g}: {value / goal:.2f}x of it, {'met' if met else 'missed'})"
+
+
+def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path, runtime: str) -> None:
+    """Latency and throughput of our server on `runtime`; the log cost and MLflow on sklearn."""
     body = bodies(rows)
-    ours, url = start_ours(model, env, work / "log")
+    ours, url = start_ours(model, env, work / "log", runtime)
     try:
-        single = wrk(url, body["ours_one"], seconds, 1, work)
-        crowd = wrk(url, body["ours_one"], seconds, 16, work)
-        batch = wrk(url, body["ours_batch"], seconds, 2, work)
+        health = wrk(f"{url}/health", None, seconds, 1, work)
+        single = wrk(f"{url}/v1/predict", body["ours_one"], seconds, 1, work)
+        crowd = wrk(f"{url}/v1/predict", body["ours_one"], seconds, 16, work)
+        batch = wrk(f"{url}/v1/predict", body["ours_batch"], seconds, 2, work)
     finally:
         ours.terminate()
         ours.wait()
+    print(
+        f"    1 client, single rows: p50 {single['p50']:.2f} ms {ratio(single['p50'], 5)}, "
+        f"p99 {single['p99']:.2f} ms {ratio(single['p99'], 15)}"
+    )
+    print(
+        f"    GET /health p50 {health['p50']:.2f} ms: predict p50 / health p50 = "
+        f"{single['p50'] / health['p50']:.2f} {ratio(single['p50'] / health['p50'], 4)}"
+    )
+    print(f"    16 clients, single rows: p99 {crowd['p99']:.1f} ms {ratio(crowd['p99'], 50)}, "
+          f"{crowd['rps']:.0f} req/s")  # fmt: skip
+    print(f"    1,000-row batches (2 clients): {batch['rps'] * 1000:,.0f} rows/s, "
+          f"p50 {batch['p50']:.1f} ms")  # fmt: skip
+    if runtime != "sklearn":
+        return
     quiet, url = start_ours(model, env, None)
     try:
-        single_nolog = wrk(url, body["ours_one"], seconds, 1, work)
-        batch_nolog = wrk(url, body["ours_batch"], seconds, 2, work)
+        single_nolog = wrk(f"{url}/v1/predict", body["ours_one"], seconds, 1, work)
+        batch_nolog = wrk(f"{url}/v1/predict", body["ours_batch"], seconds, 2, work)
     finally:
         quiet.terminate()
         quiet.wait()
@@ -168,28 +202,37 @@ def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path) ->
     finally:
         theirs.terminate()
         theirs.wait()
+    times = single["rps"] / mlflow_single["rps"]
     print(
-        f"  latency, 1 client, single rows: p50 {single['p50']:.2f} ms, "
-        f"p99 {single['p99']:.2f} ms (goal 5 / 15); 16 clients: p99 {crowd['p99']:.1f} ms (goal 50)"
+        f"    throughput, single rows: ours {single['rps']:.0f} req/s vs mlflow "
+        f"{mlflow_single['rps']:.0f} req/s = {times:.2f}x {ratio(times, 2, False)}"
     )
     print(
-        f"  throughput, single rows: ours {single['rps']:.0f} req/s vs mlflow "
-        f"{mlflow_single['rps']:.0f} req/s = {single['rps'] / mlflow_single['rps']:.2f}x (goal 2)"
+        f"    throughput, 1,000-row batches: ours {batch['rps'] * 1000:,.0f} rows/s vs mlflow "
+        f"{mlflow_batch['rps'] * 1000:,.0f} rows/s = {batch['rps'] / mlflow_batch['rps']:.2f}x"
     )
     print(
-        f"  throughput, 1,000-row batches: ours {batch['rps'] * 1000:.0f} rows/s vs mlflow "
-        f"{mlflow_batch['rps'] * 1000:.0f} rows/s = {batch['rps'] / mlflow_batch['rps']:.2f}x"
-    )
-    print(
-        f"  prediction log cost: single rows {1 - single['rps'] / single_nolog['rps']:+.1%}, "
+        f"    prediction log cost: single rows {1 - single['rps'] / single_nolog['rps']:+.1%}, "
         f"batches {1 - batch['rps'] / batch_nolog['rps']:+.1%} of throughput (goal <= 10 %)"
     )
 
 
-def batch_scoring(job: Path, rows: pd.DataFrame, env: dict, work: Path, n: int, big: int) -> None:
+def batch_scoring(
+    name: str,
+    job: Path,
+    model: str,
+    rows: pd.DataFrame,
+    env: dict,
+    work: Path,
+    args,
+    runtimes: list[str],
+) -> None:
+    """``predict`` of `model` on `args.rows` rows with each runtime, vs. bare ``predict_proba``
+    of its `job`'s pipeline; memory."""
     from bankruptcy.serving.registry import open_model
 
     rng = np.random.default_rng(0)
+    n = args.rows
     frame = rows.iloc[rng.integers(0, len(rows), n)].reset_index(drop=True)
     frame.insert(0, "company", np.arange(n))
     source = work / "million.parquet"
@@ -200,23 +243,29 @@ def batch_scoring(job: Path, rows: pd.DataFrame, env: dict, work: Path, n: int, 
     package.pipeline.predict_proba(X)
     bare = n / (time.perf_counter() - start)
     target = work / "scored.parquet"
-    target.unlink(missing_ok=True)
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bankruptcy.predict", str(job), str(source), str(target),
-                    "--quiet"], env=env, check=True, capture_output=True)  # fmt: skip
-    cli = n / (time.perf_counter() - start)
-    print(
-        f"  predict, {n:,} rows Parquet -> Parquet: {cli:,.0f} rows/s end to end "
-        f"(process start and model load included) vs bare predict_proba {bare:,.0f} rows/s "
-        f"= {cli / bare:.2f}x (goal 0.7)"
-    )
+    goal = RATE_GOALS.get(name)
+    for runtime in runtimes:
+        target.unlink(missing_ok=True)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bankruptcy.predict", model, str(source),
+                        str(target), "--quiet", "--runtime", runtime],
+                       env=env, check=True, capture_output=True)  # fmt: skip
+        cli = n / (time.perf_counter() - start)
+        print(
+            f"    predict --runtime {runtime}, {n:,} rows Parquet -> Parquet: {cli:,.0f} rows/s "
+            f"end to end (process start and model load included)"
+            + (f" {ratio(cli, goal, False)}" if goal else "")
+            + f"; bare predict_proba {bare:,.0f} rows/s = {cli / bare:.2f}x (goal 0.7)"
+        )
+    if not args.big or name != "default":
+        return
     big_source = work / "big.parquet"
-    pd.concat([frame] * (big // n), ignore_index=True).to_parquet(big_source, index=False)
+    pd.concat([frame] * (args.big // n), ignore_index=True).to_parquet(big_source, index=False)
     del frame, X
     target.unlink()
-    peak = peak_kib([sys.executable, "-m", "bankruptcy.predict", str(job), str(big_source),
+    peak = peak_kib([sys.executable, "-m", "bankruptcy.predict", model, str(big_source),
                      str(target), "--quiet"], env)  # fmt: skip
-    print(f"  predict, {big:,} rows: peak memory {peak / 2**20:.2f} GiB (goal < 1)")
+    print(f"    predict, {args.big:,} rows: peak memory {peak / 2**20:.2f} GiB (goal < 1)")
 
 
 def peak_kib(command: list[str], env: dict) -> int:
@@ -238,9 +287,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="seconds per wrk measurement")
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows scored by predict")
-    parser.add_argument("--big", type=int, default=5_000_000, help="rows of the memory run")
-    parser.add_argument("--set", nargs="*", default=[], help="config overrides of both jobs")
+    parser.add_argument("--big", type=int, default=5_000_000,
+                        help="rows of the memory run (0: none)")  # fmt: skip
+    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated, of MODELS")
+    parser.add_argument("--runtimes", default="sklearn,onnx", help="sklearn, onnx or both")
+    parser.add_argument("--set", nargs="*", default=[], help="config overrides of every job")
     args = parser.parse_args()
+    args.runtimes = args.runtimes.split(",")
     if not shutil.which("wrk"):
         sys.exit("needs wrk on PATH (apt-get install wrk)")
     data = os.environ.get("BANKRUPTCY_DATA_DIR") or sys.exit("set BANKRUPTCY_DATA_DIR")
@@ -253,13 +306,25 @@ def main() -> None:
         # mlflow's own server reads MLFLOW_TRACKING_URI; ours reads BANKRUPTCY_REGISTRY
         env = {**os.environ, "WANDB_MODE": "disabled", "BANKRUPTCY_REGISTRY": registry,
                "MLFLOW_TRACKING_URI": registry}  # fmt: skip
-        for model in MODELS:
-            print(f"{model}:", flush=True)
-            job = train(model, work / model, env, args.set)
+        for name in args.models.split(","):
+            job = train(name, work / name, env, args.set)
+            model = f"models:/{name}/1"
             subprocess.run([sys.executable, "-m", "bankruptcy.registry", "register", str(job),
-                            "--name", model], env=env, check=True, capture_output=True)  # fmt: skip
-            rest(f"models:/{model}/1", rows, env, args.seconds, work)
-            batch_scoring(job, rows, env, work, args.rows, args.big)
+                            "--name", name], env=env, check=True, capture_output=True)  # fmt: skip
+            runtimes = list(args.runtimes)
+            if "onnx" in runtimes:
+                done = subprocess.run([sys.executable, "-m", "bankruptcy.export", model,
+                                       str(work / f"{name}.onnx")], env=env,
+                                      capture_output=True, text=True)  # fmt: skip
+                if done.returncode:  # e.g. a parity check failed: say so, measure the rest
+                    print(f"{name}: no ONNX runtime, {done.stderr.strip()}")
+                    runtimes.remove("onnx")
+            manifest = json.loads((job / "package" / "package.json").read_text())
+            print(f"{name} ({manifest['model']['estimator']}):")
+            for runtime in runtimes:
+                print(f"  --runtime {runtime}:", flush=True)
+                rest(model, rows, env, args.seconds, work, runtime)
+            batch_scoring(name, job, model, rows, env, work, args, runtimes)
 
 
 if __name__ == "__main__":

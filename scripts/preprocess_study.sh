@@ -7,7 +7,8 @@
 #
 # Sweeps: presets (the headline), gb_none (gradient boosting on untouched data), grid
 # (transform x indicator x scaler for logistic and svm),
-# steps (imputer and selection options on the default preset). Default: all four.
+# steps (imputer and selection options on the default preset), families (presets per tree
+# model, years 1 and 5), default_model (gradient boosting vs LightGBM). Default: the first four.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${BANKRUPTCY_DATA_DIR:?set BANKRUPTCY_DATA_DIR to the data folder}"
@@ -38,6 +39,20 @@ for name in "${sweeps[@]}"; do
       preprocess/indicator=none,missing preprocess/scaler=standard,robust ;;
     steps) sweep steps model=logistic,svm \
       preprocess/imputer=median,knn,iterative preprocess/select=none,correlation,mutual_info,l1 ;;
-    *) echo "unknown sweep $name (presets, gb_none, grid, steps)" >&2; exit 2 ;;
+    # Tree families on the default, trees and none presets (LightGBM: its mean_imputed preset
+    # instead of default), one sweep per model and Polish year so the marks compare presets.
+    families) for year in 1 5; do
+      for model in decision_tree random_forest gradient_boosting xgboost catboost lightgbm; do
+        presets=default,trees,none
+        [ "$model" = lightgbm ] && presets=mean_imputed,trees
+        sweep "families/${model}_year$year" model=$model preprocess=$presets dataset.year=$year
+      done
+    done ;;
+    # The default experiment's model: gradient boosting and LightGBM, each on its own preset.
+    default_model) for year in 1 5; do
+      sweep "families/default_model_year$year" model=gradient_boosting,lightgbm dataset.year=$year
+    done ;;
+    *) echo "unknown sweep $name (presets, gb_none, grid, steps, families, default_model)" >&2
+      exit 2 ;;
   esac
 done

@@ -24,12 +24,16 @@ import platform
 import subprocess
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn import config_context
+from threadpoolctl import ThreadpoolController
 
 from bankruptcy.core.errors import UserError
 from bankruptcy.core.jsonable import json_ready
@@ -57,6 +61,11 @@ LIBRARIES = (
 LABEL = {"column": "y", "positive": 1, "meaning": "1 = the company went bankrupt"}
 #: The calibration of packages without a map: the model's scores as they are.
 IDENTITY = {"method": "none", "form": "identity"}
+#: Batches below this many rows are scored on one OpenMP thread. HistGradientBoosting starts
+#: its OpenMP team on every predict call (scikit-learn issue #30662), which costs more than
+#: the trees on a few rows: on a busy 2-core machine one thread was 1.6-4.7x faster from 1 to
+#: 1,000 rows and a second thread paid off at 3,000 (docs/performance.md).
+SMALL_BATCH = 2000
 
 
 class PackageError(UserError):
@@ -147,20 +156,37 @@ class ModelPackage:
         return self.pipeline_scores(X) if self.scorer is None else self.scorer(X)
 
     def pipeline_scores(self, X: pd.DataFrame) -> np.ndarray:
-        """The same output from the scikit-learn pipeline: its scores through the map."""
-        return apply_map(self.calibration, positive_scores(self.pipeline, X)[0])
+        """The same output from the scikit-learn pipeline: its scores through the map.
+
+        The hot path of serving: parameters were validated when the model was built, so
+        validation is skipped, and batches below `SMALL_BATCH` rows run on one OpenMP thread.
+        """
+        with _scoring_threads(len(X)), config_context(skip_parameter_validation=True):
+            return apply_map(self.calibration, positive_scores(self.pipeline, X)[0])
+
+    def decide(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Score (`output_column`), ``decision`` (0/1) and ``risk_band`` of each row of `X`,
+        after a scorecard's ``score_points``.
+
+        Plain arrays: the service answers them without building a DataFrame, which for one
+        row costs more than the model.
+        """
+        scores = self.scores(X)
+        # a scorecard's total score comes first, as its card reads: points, then the PD
+        points = {"score_points": self.points(X)} if self.has_points else {}
+        return {
+            **points,
+            self.output_column: scores,
+            "decision": (scores >= self.threshold).astype(np.int8),
+            "risk_band": self.bands.of(scores),
+        }
 
     def predict(self, checked: Checked) -> pd.DataFrame:
         """Outputs of a checked batch: passthrough columns, score, decision, band, warnings."""
-        X = checked.X
-        scores = self.scores(X)
         out = checked.passthrough.reset_index(drop=True).copy()
-        out[self.output_column] = scores
-        out["decision"] = (scores >= self.threshold).astype(np.int8)
-        out["risk_band"] = self.bands.of(scores)
+        for column, values in self.decide(checked.X).items():
+            out[column] = values
         out["warnings"] = ["; ".join(w) for w in checked.warnings]
-        if self.has_points:
-            out.insert(out.columns.get_loc(self.output_column), "score_points", self.points(X))
         return out
 
     @property
@@ -327,6 +353,26 @@ def build_package(
         }
     )
     return package, reference_features, reference_scores
+
+
+@cache
+def _openmp() -> ThreadpoolController:
+    """The OpenMP runtimes loaded once the first package scores (inspecting them takes ~1 ms).
+
+    Only OpenMP is limited: its thread count is per calling thread, so concurrent requests of
+    the service limit and restore their own; BLAS limits are process-wide.
+    """
+    return ThreadpoolController().select(user_api="openmp")
+
+
+@contextmanager
+def _scoring_threads(rows: int):
+    """One OpenMP thread for a batch of fewer than `SMALL_BATCH` rows; the job's share else."""
+    if rows >= SMALL_BATCH:
+        yield
+        return
+    with _openmp().limit(limits=1):
+        yield
 
 
 def problems_line(problems: list[Problem]) -> str:

@@ -34,7 +34,6 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
-from sklearn import config_context
 
 from bankruptcy.serving.contract import Problem
 from bankruptcy.serving.package import ModelPackage
@@ -231,21 +230,18 @@ def _answer(holder, predlog, settings: Settings, body: bytes) -> Response:
         explain = payload["explain"]
         if explain and len(frame) > settings.explain_rows:
             raise Refused(413, f"explain is limited to {settings.explain_rows} rows per request")
-        # parameters were validated when the model was built; skip it on the hot path
-        with config_context(skip_parameter_validation=True):
-            out = package.predict(checked)
+        decided = package.decide(checked.X)
         factors = _factors(holder, checked.X, explain) if explain else None
     except Refused as refused:
         if predlog is not None:
             predlog.append({**record, "status": "refused", "problems": refused.body["problems"]})
         return _json({**refused.body, "model": identity, "request": request_id}, refused.status)
-    columns = {c: out[c].tolist() for c in (package.output_column, "decision", "risk_band")}
-    if package.has_points:  # a scorecard: the score and the points of each feature
-        columns["score_points"] = out["score_points"].tolist()
-        columns["points"] = package.feature_points(checked.X).to_dict(orient="records")
+    columns = {column: values.tolist() for column, values in decided.items()}
     columns["warnings"] = checked.warnings
     if predlog is not None:
         predlog.append({**record, "status": "scored", "outputs": columns})
+    if package.has_points:  # a scorecard: the company's points in each feature (not logged)
+        columns = {**columns, "points": package.feature_points(checked.X).to_dict("records")}
     answer = {"model": identity, "request": request_id, "ignored": checked.ignored}
     if payload["form"] == "columns":
         answer["columns"] = columns if factors is None else {**columns, "factors": factors}

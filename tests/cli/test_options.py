@@ -106,13 +106,20 @@ CASES = {
         ["preprocess/clip=quantile", "preprocess.clip.lower=0.9", "preprocess.clip.upper=0.1"],
         "preprocess.clip.upper=0.1: The 'upper' parameter of Winsorizer must be above lower=0.9",
     ),
-    "transform": (["preprocess.transform.n_quantiles=0"], "preprocess.transform.n_quantiles=0:"),
+    # (the default experiment's trees preset has no transform or scaler: the default preset's)
+    "transform": (
+        ["preprocess=default", "preprocess.transform.n_quantiles=0"],
+        "preprocess.transform.n_quantiles=0:",
+    ),
     "imputer": (["preprocess.imputer.imputer.strategy=mode"], "imputer.imputer.strategy=mode: The"),
     "outliers": (
         ["preprocess/outlier_rows=lof", "preprocess.outlier_rows.detector.contamination=2"],
         "preprocess.outlier_rows.detector.contamination=2: The 'contamination'",
     ),
-    "scaler": (["+preprocess.scaler.with_men=false"], "preprocess.scaler.with_men=false: Robust"),
+    "scaler": (
+        ["preprocess=default", "+preprocess.scaler.with_men=false"],
+        "preprocess.scaler.with_men=false: Robust",
+    ),
     "select k": (
         ["preprocess/select=mutual_info", "preprocess.select.k=-1"],
         "preprocess.select.k=-1: The 'k' parameter of MutualInfoKBest",

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from bankruptcy.data.american import load_american
-from bankruptcy.data.dataset import DataError
 from bankruptcy.data.polish import load_polish
 from bankruptcy.evaluation.protocol import HoldoutCV, folds_id
 

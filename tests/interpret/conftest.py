@@ -25,5 +25,5 @@ def fitted_result(data_dir, overrides) -> ExperimentResult:
 
 @pytest.fixture(scope="package")
 def polish_gb(data_dir) -> ExperimentResult:
-    """Polish year 1, default preprocessing, HistGradientBoosting (fewer trees for speed)."""
+    """Polish year 1, the default experiment (HistGradientBoosting, trees preset; fewer trees)."""
     return fitted_result(data_dir, ["dataset=polish", "dataset.year=1", "model.max_iter=100"])

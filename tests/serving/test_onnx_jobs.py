@@ -1,7 +1,8 @@
 """ONNX export of real jobs: each model family's parity on its test rows, and the commands.
 
-Polish year 1 jobs (two folds, few trees) of the default experiment, the tree preset, LightGBM,
-XGBoost and logistic regression: the exported graph in ONNX Runtime must reproduce the job's
+Polish year 1 jobs (two folds, few trees) of the default experiment (gradient boosting on the
+trees preset), gradient boosting on the default and none presets, LightGBM, XGBoost and
+logistic regression: the exported graph in ONNX Runtime must reproduce the job's
 ``predictions.csv`` to 1e-5. Then, on the deployment tests' registered job, ``export``,
 ``predict --runtime onnx`` and ``serve --runtime onnx`` as a user runs them.
 """
@@ -30,8 +31,9 @@ pytestmark = pytest.mark.slow  # real jobs, commands and servers
 SMALL = ["dataset=polish", "dataset.year=1", "protocol.n_splits=2", "logger=none", "threads=1",
          *NO_ANALYSES]  # fmt: skip
 FAMILIES = {
-    "default": [],  # gradient boosting on the default preset (quantile transform, scaling)
-    "trees_preset": ["preprocess=none"],  # inf -> NaN only: trees see the raw ratios and NaN
+    "default": [],  # gradient boosting on the trees preset (flags, median imputation)
+    "default_preset": ["preprocess=default"],  # quantile transform and scaling too
+    "none_preset": ["preprocess=none"],  # inf -> NaN only: trees see the raw ratios and NaN
     "lightgbm": ["model=lightgbm", "model.n_estimators=60"],
     # the constrained booster is exported as itself (the wrapper's `delegate_`)
     "monotone": ["model=lightgbm", "model.n_estimators=60", "model.monotone={Attr27:-1,Attr2:1}"],
@@ -43,8 +45,8 @@ FAMILIES = {
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_export_reproduces_the_jobs_test_predictions(family, data_dir, tmp_path):
     out = tmp_path / family
-    overrides = FAMILIES[family] + (["model.max_iter=100"] if family in ("default",
-                                    "trees_preset") else [])  # fmt: skip
+    boosted = family in ("default", "default_preset", "none_preset")
+    overrides = FAMILIES[family] + (["model.max_iter=100"] if boosted else [])
     run_job(compose_config([f"paths.data_dir={data_dir}", *SMALL, *overrides]), JobInfo(out))
     package = open_model(str(out))
     exported = onnx_export.export(package)

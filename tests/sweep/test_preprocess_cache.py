@@ -50,7 +50,8 @@ def test_a_later_job_reuses_fitted_steps_with_the_same_scores(compose, tmp_path,
     run_job(compose(["model=logistic", *SMALL]), JobInfo(tmp_path / "0", preprocess_cache=cache))
     assert len(quantile_fits) == FITS and any(cache.rglob("*.pkl"))
 
-    tree = compose(["model=decision_tree", *SMALL])
+    # the tree on the same preset as the logistic (its own, trees, has no quantile transform)
+    tree = compose(["model=decision_tree", "preprocess=default", *SMALL])
     cached = run_job(tree, JobInfo(tmp_path / "1", preprocess_cache=cache))
     assert len(quantile_fits) == FITS  # the same steps on the same rows: read, not fitted
     alone = run_job(tree, JobInfo(tmp_path / "alone"))
@@ -59,7 +60,7 @@ def test_a_later_job_reuses_fitted_steps_with_the_same_scores(compose, tmp_path,
 
     # other rows (another seed's split) miss the cache and are fitted
     run_job(
-        compose(["model=decision_tree", "seed=7", *SMALL]),
+        compose(["model=decision_tree", "preprocess=default", "seed=7", *SMALL]),
         JobInfo(tmp_path / "2", preprocess_cache=cache),
     )
     assert len(quantile_fits) == 3 * FITS
