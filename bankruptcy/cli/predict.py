@@ -10,7 +10,10 @@ MODEL is ``models:/NAME@ALIAS``, ``models:/NAME/VERSION`` (the registry in
 the input's other columns (identifiers), then ``p_bankrupt`` (``score`` for score-only models),
 ``decision`` (1 = flagged at the package's threshold), ``risk_band`` and ``warnings`` (values
 missing or outside the training range: scored, but flagged); ``--explain K`` adds the K largest
-risk factors of each row (``factor_<k>``, ``factor_<k>_shap``).
+risk factors of each row (``factor_<k>``, ``factor_<k>_shap``). A scorecard (``model=scorecard``)
+adds its total score ``score_points`` (higher = healthier), and ``--explain K`` gives its reason
+codes: the K features that cost the company the most points against their best bin
+(``factor_<k>``, ``factor_<k>_points_lost``).
 """
 
 from __future__ import annotations

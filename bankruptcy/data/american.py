@@ -82,3 +82,5 @@ def load_american(
 
 #: Its rows always have a time column (checked before loading, e.g. for protocol=temporal).
 load_american.time_column = "year"
+#: The feature columns every file has, known before it is read (option checks).
+load_american.columns = tuple(DESCRIPTIONS)

@@ -156,3 +156,7 @@ def load_polish(
 def _read_arff(path) -> pd.DataFrame:
     records, _ = arff.loadarff(path)
     return pd.DataFrame(records)
+
+
+#: The feature columns every file has, known before it is read (option checks).
+load_polish.columns = tuple(DESCRIPTIONS)

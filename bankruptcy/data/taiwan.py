@@ -146,3 +146,7 @@ def load_taiwan(
         known=[0, 1],
         concepts=concepts,
     )
+
+
+#: The feature columns every file has, known before it is read (option checks).
+load_taiwan.columns = tuple(FEATURES)

@@ -7,12 +7,13 @@ options, values scikit-learn's own validation refuses), and handed to Hydra-free
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hydra.errors import InstantiationException
-from hydra.utils import instantiate
+from hydra.utils import get_object, instantiate
 from imblearn.pipeline import Pipeline
 from omegaconf import DictConfig, OmegaConf
 
@@ -27,7 +28,13 @@ from bankruptcy.evaluation.calibration import (
 )
 from bankruptcy.evaluation.protocol import Split
 from bankruptcy.experiment.combinations import check_combinations
-from bankruptcy.experiment.options import check_option_names, validate_call, validate_parameters
+from bankruptcy.experiment.options import (
+    check_option_names,
+    refused,
+    validate_call,
+    validate_parameters,
+)
+from bankruptcy.models import monotone
 from bankruptcy.pipeline.assembly import assemble
 
 log = logging.getLogger(__name__)
@@ -165,13 +172,15 @@ def component(path: str, node: DictConfig | Mapping, *args):
     if isinstance(node, DictConfig) and OmegaConf.missing_keys(node):
         key = sorted(OmegaConf.missing_keys(node))[0]
         raise UserError(f"{path}.{key} is not set (???); give it, e.g. {path}.{key}=<value>")
-    options = node if isinstance(node, dict) else OmegaConf.to_container(node, resolve=True)
+    options = dict(node) if isinstance(node, dict) else OmegaConf.to_container(node, resolve=True)
     built_members, given_members, names = {}, {}, {}
     if CANDIDATES in options:
         options = dict(options)
         chosen, candidates = options.pop(MEMBERS, ()), options.pop(CANDIDATES)
         built_members["estimators"] = members(path, chosen, candidates)
         given_members[MEMBERS], names["estimators"] = chosen, MEMBERS
+    # `monotone` on a model that takes no such option (a booster) wraps it in the constraints
+    constraints = options.pop(monotone.KEY, None) if _wrapped_by_monotone(options) else None
     check_option_names(path, {**options, **built_members})
     validate_call(path, options)
     try:
@@ -181,7 +190,22 @@ def component(path: str, node: DictConfig | Mapping, *args):
             raise error.__cause__ from None
         raise
     validate_parameters(path, built, {**options, **given_members}, names)
-    return built
+    if constraints is None:
+        return built
+    wrapped = monotone.Monotone(built, constraints)
+    refused(path, wrapped, {monotone.KEY: constraints}, wrapped._validate_params)
+    return wrapped
+
+
+def _wrapped_by_monotone(options: Mapping) -> bool:
+    """Whether `options` set ``monotone`` for a target without that parameter (a booster)."""
+    if monotone.KEY not in options or "_target_" not in options:
+        return False
+    try:
+        parameters = inspect.signature(get_object(options["_target_"])).parameters
+    except (TypeError, ValueError):
+        return False
+    return monotone.KEY not in parameters
 
 
 def members(path: str, names, candidates: Mapping) -> list[tuple[str, object]]:

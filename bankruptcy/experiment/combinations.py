@@ -4,6 +4,8 @@
 - a threshold rule's options do not fit the model's scores (``threshold.value=2`` on
   probabilities);
 - the protocol needs a time column and the dataset has none;
+- the model's options name columns (``model.monotone``, a per-feature
+  ``model.monotonic_trend``) that the dataset lacks (its loader declares its columns);
 - a step cannot take missing values and no step before it fills them (an interpolating
   sampler on a preset that keeps NaN): found by passing a few synthetic rows with gaps
   through clones of the steps, so no step's own rules are copied here.
@@ -70,7 +72,40 @@ def check_combinations(
         refused("threshold", threshold, given, lambda: threshold.check_score_kind(kind))
     if getattr(protocol, "needs_time", False):
         check_time_column(cfg.dataset, dataset, _option(choices, "protocol", protocol))
+    check_named_columns(cfg.dataset, dataset, pipeline)
     check_missing_values(pipeline, choices)
+
+
+def check_named_columns(node: DictConfig, dataset: Dataset | None, pipeline) -> None:
+    """Refuse model options naming columns the data lacks, when its columns are known.
+
+    The model lists them (``named_columns()``: option -> column names); the columns are the
+    given dataset's, or those its loader declares (``columns`` attribute, e.g. Polish
+    ``Attr1..Attr64``). A pipeline that derives features (a ``features`` step) may create
+    the names: the model's own ``fit`` refuses them then, in one line too.
+    """
+    model = pipeline.steps[-1][1]
+    if not hasattr(model, "named_columns") or _derives_features(pipeline):
+        return
+    columns = (
+        list(map(str, dataset.X.columns))
+        if dataset is not None
+        else getattr(get_object(node["_target_"]), "columns", None)
+    )
+    if columns is None:
+        return
+    for option, names in model.named_columns().items():
+        unknown = sorted(set(names) - set(columns))
+        if unknown:
+            raise UserError(
+                f"model.{option} names {', '.join(unknown)}, which the dataset lacks; its "
+                f"columns: {', '.join(columns[:8])}{', ...' if len(columns) > 8 else ''}"
+            )
+
+
+def _derives_features(pipeline) -> bool:
+    step = dict(pipeline.steps).get("features")
+    return step is not None and step != "passthrough"
 
 
 def check_objective_scores(objective: str, pipeline) -> None:

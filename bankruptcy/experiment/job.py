@@ -18,6 +18,7 @@ from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.experiment.builder import build_experiment
 from bankruptcy.experiment.outputs import JobOutputs
 from bankruptcy.experiment.settings import check_settings
+from bankruptcy.interpret.scorecard import scorecard_artifacts
 from bankruptcy.pipeline.assembly import model_input_features
 from bankruptcy.serving.package import build_package
 from bankruptcy.tracking.keys import choice_keys
@@ -108,6 +109,8 @@ def _run(
         result.pipeline.set_params(memory=None)
         start = time.perf_counter()
         found = exp.analyses.run(result)
+        # a scorecard's points table is the model itself: written whatever `interpret` says
+        found.add(scorecard_artifacts(result.pipeline[-1], exp.dataset.descriptions))
         outputs.artifacts(found)
         analysis_seconds = time.perf_counter() - start
         log.info("analyses took %.1f s", analysis_seconds)

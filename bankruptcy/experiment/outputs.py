@@ -14,7 +14,8 @@ Layout of one job's output dir (the output contract, README "What one job does")
 - ``features.json``: the columns that reach the model;
 - ``package/``: the model package (`bankruptcy.serving.package`): the refitted pipeline in a
   safe format, its input contract, threshold, model card and reference statistics;
-- ``plots/<name>.png`` and ``interpret/<name>.csv``: the analyses' figures and tables;
+- ``plots/<name>.png`` and ``interpret/<name>.csv``: the analyses' figures and tables (a
+  scorecard's points table ``interpret/scorecard.csv``, `bankruptcy.interpret.scorecard`);
 - ``job.json`` and ``error.txt``: a sweep job's record (`bankruptcy.sweep.guard`);
 - ``.hydra/``: Hydra's composed config and overrides.
 """

@@ -118,7 +118,7 @@ def score_file(
         raise UserError(f"{target}: the output must differ from the input")
     from tqdm.auto import tqdm
 
-    explainer = RowExplainer(package, explain) if explain else None
+    explainer = explainer_for(package, explain) if explain else None
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     writer = ChunkWriter(partial, file_format(target))
     done = 0
@@ -149,6 +149,48 @@ def score_file(
     return done
 
 
+def explainer_for(package: ModelPackage, top: int):
+    """Reason codes of a scorecard (`PointsExplainer`), SHAP factors of any other model."""
+    return PointsExplainer(package, top) if package.has_points else RowExplainer(package, top)
+
+
+class PointsExplainer:
+    """Reason codes of a scorecard: each row's `top` features that cost it the most points.
+
+    A feature's cost is the points the row lacks against the feature's best bin (the card's
+    table), as adverse-action notices state them.
+    """
+
+    unit = "points_lost"
+
+    def __init__(self, package: ModelPackage, top: int):
+        self.package = package
+        self.top = top
+        self.descriptions = {f.name: f.description for f in package.contract.features}
+
+    def factors(self, X: pd.DataFrame) -> pd.DataFrame:
+        """``factor_<k>`` (feature with its meaning) and ``factor_<k>_points_lost``."""
+        lost = self.package.pipeline[-1].points_lost(self.package.model_rows(X))
+        return top_factors(lost, self.top, self.descriptions, self.unit)
+
+
+def top_factors(values: pd.DataFrame, top: int, descriptions: dict, unit: str) -> pd.DataFrame:
+    """Each row's `top` columns of `values` by decreasing value: ``factor_<k>`` (the feature
+    with its meaning) and ``factor_<k>_<unit>`` (its value), k = 1..top."""
+    from bankruptcy.interpret.features import describe
+
+    array = values.to_numpy()
+    order = np.argsort(-array, axis=1, kind="stable")[:, :top]
+    names = np.asarray(
+        [_named(str(c), describe(str(c), descriptions)) for c in values.columns], dtype=object
+    )
+    out = {}
+    for k in range(order.shape[1]):
+        out[f"factor_{k + 1}"] = names[order[:, k]]
+        out[f"factor_{k + 1}_{unit}"] = np.take_along_axis(array, order[:, [k]], 1)[:, 0]
+    return pd.DataFrame(out)
+
+
 class RowExplainer:
     """The largest risk factors of each row: SHAP values on the model's input features.
 
@@ -162,6 +204,8 @@ class RowExplainer:
         Reference rows the linear and model-agnostic explainers average over.
     """
 
+    unit = "shap"
+
     def __init__(self, package: ModelPackage, top: int, background_rows: int = 100):
         from bankruptcy.interpret.features import model_input
 
@@ -173,21 +217,12 @@ class RowExplainer:
 
     def factors(self, X: pd.DataFrame) -> pd.DataFrame:
         """``factor_<k>`` (feature with its meaning) and ``factor_<k>_shap`` for k = 1..top."""
-        from bankruptcy.interpret.features import describe, model_input
         from bankruptcy.interpret.shap_values import explain
 
-        rows = model_input(self.package.pipeline, X)
+        rows = self.package.model_rows(X)
         found = explain(self.package.pipeline[-1], rows, self.background, len(rows))
-        order = np.argsort(-found.values, axis=1, kind="stable")[:, : self.top]
-        names = np.asarray(
-            [_named(str(c), describe(str(c), self.descriptions)) for c in rows.columns],
-            dtype=object,
-        )
-        out = {}
-        for k in range(order.shape[1]):
-            out[f"factor_{k + 1}"] = names[order[:, k]]
-            out[f"factor_{k + 1}_shap"] = np.take_along_axis(found.values, order[:, [k]], 1)[:, 0]
-        return pd.DataFrame(out)
+        values = pd.DataFrame(found.values, columns=rows.columns)
+        return top_factors(values, self.top, self.descriptions, self.unit)
 
 
 def _named(feature: str, description: str) -> str:

@@ -96,7 +96,8 @@ def render_card(manifest: dict) -> str:
     for band in decision["bands"]:
         lower = "" if band["from"] is None else f" from {band['from']:.4g}"
         lines.append(f"- **{band['name']}**{lower}")
-    lines += ["", *calibration_section(manifest), "## Top risk factors", ""]
+    lines += ["", *calibration_section(manifest), *scorecard_section(manifest)]
+    lines += ["## Top risk factors", ""]
     factors = manifest.get("risk_factors") or []
     if factors:
         lines += [
@@ -184,6 +185,44 @@ def calibration_section(manifest: dict) -> list[str]:
                 f"{band['expected']:.1f} | {band['observed']:,} | {rate} |"
             )
     return [*lines, ""]
+
+
+def scorecard_section(manifest: dict) -> list[str]:
+    """The card's "Scorecard" lines: every bin's training rows, bankrupt rate and points (none
+    for other models)."""
+    rows = manifest.get("scorecard") or []
+    if not rows:
+        return []
+    options = manifest["config"].get("model", {})
+    lines = [
+        "## Scorecard",
+        "",
+        f"A company's score is the sum of its points: the base points plus one bin per "
+        f"feature (higher = healthier; {_g(options.get('pdo'))} points double the "
+        f"healthy:bankrupt odds, {_g(options.get('base_score'))} points at odds "
+        f"{_g(options.get('base_odds'))}:1). Counts and bankrupt rates are the training rows'; "
+        "missing values are a bin of their own. The PD comes from the same regression (then the "
+        "calibration map above).",
+        "",
+        "| feature | meaning | bin | companies | bankrupt rate | WoE | points |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['feature']} | {row.get('meaning') or ''} | {row['bin']} | "
+            f"{int(row['count']):,} | {_pct_or_dash(row['bankrupt_rate'])} | "
+            f"{_num(row.get('woe'))} | {row['points']:g} |"
+        )
+    return [*lines, ""]
+
+
+def _g(value) -> str:
+    """A number as short as it reads (``20``, ``0.5``); ``?`` when the config lacks it."""
+    return "?" if value is None else f"{value:g}"
+
+
+def _pct_or_dash(value) -> str:
+    return "–" if _missing(value) else _pct(value)
 
 
 def _map_text(spec: dict) -> str:

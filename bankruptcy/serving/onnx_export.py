@@ -79,13 +79,16 @@ class Exported:
 
 
 def predict_steps(pipeline) -> list[tuple[str, object]]:
-    """The named steps ``predict`` runs, the model last: no samplers, no ``passthrough``."""
+    """The named steps ``predict`` runs, the model last: no samplers, no ``passthrough``; a
+    model that hands its predictions to a fitted one (``delegate_``: a monotone booster's
+    constrained LightGBM, say) is that one."""
     steps = [
         (name, step)
         for name, step in pipeline.steps[:-1]
         if step not in (None, "passthrough") and not hasattr(step, "fit_resample")
     ]
-    return [*steps, pipeline.steps[-1]]
+    name, model = pipeline.steps[-1]
+    return [*steps, (name, getattr(model, "delegate_", model))]
 
 
 def _in_float32(model) -> bool:

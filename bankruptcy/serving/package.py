@@ -165,13 +165,17 @@ class ModelPackage:
             return apply_map(self.calibration, positive_scores(self.pipeline, X)[0])
 
     def decide(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Score (`output_column`), ``decision`` (0/1) and ``risk_band`` of each row of `X`.
+        """Score (`output_column`), ``decision`` (0/1) and ``risk_band`` of each row of `X`,
+        after a scorecard's ``score_points``.
 
         Plain arrays: the service answers them without building a DataFrame, which for one
         row costs more than the model.
         """
         scores = self.scores(X)
+        # a scorecard's total score comes first, as its card reads: points, then the PD
+        points = {"score_points": self.points(X)} if self.has_points else {}
         return {
+            **points,
             self.output_column: scores,
             "decision": (scores >= self.threshold).astype(np.int8),
             "risk_band": self.bands.of(scores),
@@ -184,6 +188,25 @@ class ModelPackage:
             out[column] = values
         out["warnings"] = ["; ".join(w) for w in checked.warnings]
         return out
+
+    @property
+    def has_points(self) -> bool:
+        """Whether the model is a scorecard (its rows get points, `points`)."""
+        return hasattr(self.pipeline[-1], "score_points")
+
+    def model_rows(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Contract-ordered rows `X` as the model receives them (named columns)."""
+        from bankruptcy.interpret.features import model_input
+
+        return model_input(self.pipeline, X)
+
+    def feature_points(self, X: pd.DataFrame) -> pd.DataFrame:
+        """A scorecard's points of rows `X` in each of its features (the card's table)."""
+        return self.pipeline[-1].feature_points(self.model_rows(X))
+
+    def points(self, X: pd.DataFrame) -> np.ndarray:
+        """A scorecard's total score of rows `X` (higher = healthier)."""
+        return self.pipeline[-1].score_points(self.model_rows(X))
 
     def reference(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The reference sample of training rows and the test rows' scores (for monitoring)."""
@@ -310,6 +333,8 @@ def build_package(
         },
         "metrics": metrics,
         "risk_factors": _risk_factors(tables.get("shap_importance")),
+        # a scorecard's points per bin (interpret/scorecard.csv), for the card and reviewers
+        "scorecard": _records(tables.get("scorecard")),
         "versions": _versions(),
         "git": _git(),
         "tracking": tracking or {},
@@ -379,6 +404,13 @@ def _elevated_from(result, base_rate: float, threshold: float) -> float:
     else:  # a decision score: where the riskiest base-rate share of training rows begins
         edge = float(np.quantile(result.oof_scores, 1 - base_rate))
     return min(edge, threshold)
+
+
+def _records(table: pd.DataFrame | None) -> list[dict]:
+    """A table's rows as plain records (missing values as None), or [] without one."""
+    if table is None:
+        return []
+    return table.astype(object).where(table.notna(), None).to_dict(orient="records")
 
 
 def _risk_factors(table: pd.DataFrame | None, top: int = 10) -> list[dict]:

@@ -2,9 +2,10 @@
 
 - ``POST /v1/predict``: ``{"rows": [{feature: value, ...}, ...]}`` or, for throughput, the
   columnar ``{"columns": {feature: [values...], ...}}``; optional ``"explain": K`` (top risk
-  factors per row) and ``"ignore_unknown": true`` (drop fields the model does not know,
-  instead of refusing them). The answer mirrors the form: ``predictions`` (one object per
-  row) or ``columns``.
+  factors per row; a scorecard's reason codes, ``points_lost``) and ``"ignore_unknown": true``
+  (drop fields the model does not know, instead of refusing them). The answer mirrors the
+  form: ``predictions`` (one object per row) or ``columns``; a scorecard's adds
+  ``score_points`` and ``points`` (per feature).
 - ``GET /v1/model``: the model's identity, input contract, decision threshold, risk bands,
   headline metrics and card. ``GET /health``. OpenAPI docs at ``/docs``. ``GET /``: the page.
 
@@ -131,12 +132,13 @@ class ModelHolder:
         return True
 
     def row_explainer(self):
-        """The SHAP explainer of the served package (built on first use)."""
-        from bankruptcy.serving.batch import RowExplainer
+        """The explainer of the served package (built on first use): a scorecard's points
+        lost, SHAP values for other models."""
+        from bankruptcy.serving.batch import explainer_for
 
         with self.lock:
             if self.explainer is None:
-                self.explainer = RowExplainer(self.package, top=10)
+                self.explainer = explainer_for(self.package, top=10)
             return self.explainer
 
 
@@ -238,6 +240,8 @@ def _answer(holder, predlog, settings: Settings, body: bytes) -> Response:
     columns["warnings"] = checked.warnings
     if predlog is not None:
         predlog.append({**record, "status": "scored", "outputs": columns})
+    if package.has_points:  # a scorecard: the company's points in each feature (not logged)
+        columns = {**columns, "points": package.feature_points(checked.X).to_dict("records")}
     answer = {"model": identity, "request": request_id, "ignored": checked.ignored}
     if payload["form"] == "columns":
         answer["columns"] = columns if factors is None else {**columns, "factors": factors}
@@ -309,14 +313,16 @@ def _frame(payload: dict, names: list[str], max_rows: int) -> pd.DataFrame:
 
 
 def _factors(holder: ModelHolder, X: pd.DataFrame, top: int) -> list[list[dict]]:
-    """Per row, the `top` features pushing it toward bankruptcy most (SHAP)."""
+    """Per row, the `top` features pushing it toward bankruptcy most (SHAP; a scorecard's
+    features that cost it the most points)."""
     explainer = holder.row_explainer()
     table = explainer.factors(X)
+    unit = explainer.unit
     rows = []
     for i in range(len(X)):
         rows.append(
             [
-                {"feature": table[f"factor_{k}"].iloc[i], "shap": table[f"factor_{k}_shap"].iloc[i]}
+                {"feature": table[f"factor_{k}"].iloc[i], unit: table[f"factor_{k}_{unit}"].iloc[i]}
                 for k in range(1, min(top, explainer.top) + 1)
                 if f"factor_{k}" in table
             ]

@@ -26,6 +26,8 @@ TRUSTED = [
     "bankruptcy.models.ensemble.StackingEnsemble",
     "bankruptcy.models.ensemble.VotingEnsemble",
     "bankruptcy.models.mlp.MLPClassifier",
+    "bankruptcy.models.monotone.Monotone",
+    "bankruptcy.models.scorecard.Scorecard",
     "bankruptcy.pipeline.samplers.CappedNeighbors",
     "bankruptcy.preprocess.clean.Cleaner",
     "bankruptcy.preprocess.clean.InfToNaN",

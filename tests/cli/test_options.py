@@ -48,6 +48,33 @@ CASES = {
     "catboost": (["model=catboost", "model.depth=-1"], "model.depth=-1: CatBoostError"),
     "catboost name": (["model=catboost", "+model.depht=4"], "model.depht=4: CatBoostClassifier"),
     "altman form": (["model=altman_z", "model.form=z3"], "model.form=z3: The 'form' parameter"),
+    "scorecard trend": (
+        ["model=scorecard", "model.monotonic_trend=upward"],
+        "model.monotonic_trend=upward: The 'monotonic_trend' parameter of Scorecard",
+    ),
+    "scorecard trend map": (
+        ["model=scorecard", "model.monotonic_trend={Attr27:up}"],
+        "The 'monotonic_trend' parameter of Scorecard must be a trend among",
+    ),
+    "scorecard pdo": (["model=scorecard", "model.pdo=-20"], "model.pdo=-20: The 'pdo' parameter"),
+    "scorecard bins": (["model=scorecard", "model.max_n_bins=1"], "model.max_n_bins=1: The"),
+    "scorecard trend column": (
+        ["model=scorecard", "model.monotonic_trend={Attr99:peak}"],
+        "model.monotonic_trend names Attr99, which the dataset lacks; its columns: Attr1",
+    ),
+    "monotone sign": (
+        ["model=lightgbm", "model.monotone={Attr1:2}"],
+        "model.monotone={'Attr1': 2}: The 'monotone' parameter of Monotone must be a mapping",
+    ),
+    "monotone choice": (["model=xgboost", "model.monotone=sometimes"], "model.monotone=sometimes"),
+    "monotone column": (
+        ["model=gradient_boosting", "model.monotone={Attr99:1}"],
+        "model.monotone names Attr99, which the dataset lacks",
+    ),
+    "monotone model": (
+        ["model=logistic", "+model.monotone=auto"],
+        "model.monotone: LogisticRegression takes no monotone constraints",
+    ),
     "stacking": (["model=stacking", "model.cv=1"], "model.cv=1: The 'cv' parameter of Stacking"),
     "stacking base": (
         ["model=stacking", "model.candidates.lightgbm.num_leaves=1"],

@@ -9,8 +9,8 @@ import re
 
 import pytest
 from hydra import compose, initialize_config_dir
-from hydra.utils import instantiate
 
+from bankruptcy.experiment.builder import component
 from tests.conftest import CONF_DIR
 
 pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason="extra: bankruptcy[optuna]")
@@ -45,14 +45,14 @@ def test_search_space_holds_constructor_parameters_of_its_model(model):
     assert cfg.hydra.sweeper.study_name == model
     assert cfg.hydra.runtime.choices["model"] == model
     params = cfg.hydra.sweeper.params
-    target = instantiate(cfg.model, _convert_="all")
+    target = component("model", cfg.model)
     accepted = set(inspect.signature(type(target)).parameters) | set(target.get_params())
     assert len(params) >= 5
     for key, spec in params.items():
         name = key.removeprefix("model.")
         assert name in accepted, key
         for value in ends(spec):
-            estimator = instantiate(search_config(model, [f"{key}={value}"]).model)
+            estimator = component("model", search_config(model, [f"{key}={value}"]).model)
             got = estimator.get_params().get(name)  # CatBoost lists only the params it was given
             assert same(got, value), (key, value, got)
 

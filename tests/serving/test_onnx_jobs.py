@@ -32,6 +32,8 @@ SMALL = ["dataset=polish", "dataset.year=1", "protocol.n_splits=2", "logger=none
          *NO_ANALYSES]  # fmt: skip
 FAMILIES = {
     "default": [],  # LightGBM on its mean-imputed preset, its 100 trees
+    # the constrained booster is exported as itself (the wrapper's `delegate_`)
+    "monotone": ["model.n_estimators=60", "model.monotone={Attr27:-1,Attr2:1}"],
     # gradient boosting on the trees preset (flags, median imputation), with the quantile
     # transform and scaling, and on raw ratios with NaN
     "hgb": ["model=gradient_boosting"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pandas as pd
 import pytest
@@ -13,12 +14,12 @@ from tests.serving.conftest import Server
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def browser_page(job_dir, tmp_path_factory):
-    """A server on the job's package and a fresh Chromium page recording console errors."""
+@contextmanager
+def served_page(model: str, log_dir):
+    """A server on `model` and a fresh Chromium page recording console errors."""
     from playwright.sync_api import sync_playwright
 
-    server = Server(str(job_dir), tmp_path_factory.mktemp("page-log"), dict(os.environ))
+    server = Server(model, log_dir, dict(os.environ))
     flags = [f for f in FLAGS if f != "--headless"]  # Playwright adds its own
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=find_chromium(), args=flags)
@@ -30,6 +31,13 @@ def browser_page(job_dir, tmp_path_factory):
         yield page, errors, server
         browser.close()
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_page(job_dir, tmp_path_factory):
+    """The page of the job's package."""
+    with served_page(str(job_dir), tmp_path_factory.mktemp("page-log")) as opened:
+        yield opened
 
 
 def test_form_scores_one_company_and_charts_its_factors(browser_page, tmp_path):
