@@ -51,6 +51,7 @@ def use_runtime(package: ModelPackage, runtime: str, threads: int = 1) -> ModelP
         raise PackageError(f"--runtime {runtime}: choose one of {', '.join(RUNTIMES)}")
     if runtime == "sklearn":
         package.scorer = None
+        package.batch_threads = threads
         return package
     from bankruptcy.serving.onnx_export import require_onnx, session
 

@@ -115,6 +115,9 @@ class ModelPackage:
     scorer : callable or None
         What scores rows instead of the pipeline (``--runtime onnx``: the exported graph in
         ONNX Runtime, `bankruptcy.serving.onnx_runtime`); None scores with the pipeline.
+    batch_threads : int
+        Threads of a model's own pool (``n_jobs``: LightGBM, XGBoost, forests) for batches of
+        `SMALL_BATCH` rows or more; 1 keeps the job's setting (the service's requests).
     """
 
     pipeline: object
@@ -123,6 +126,7 @@ class ModelPackage:
     directory: Path | None = field(default=None, compare=False)
     origin: dict = field(default_factory=dict, compare=False)
     scorer: Callable[[pd.DataFrame], np.ndarray] | None = field(default=None, compare=False)
+    batch_threads: int = field(default=1, compare=False)
 
     @property
     def score_kind(self) -> ScoreKind:
@@ -161,7 +165,12 @@ class ModelPackage:
         The hot path of serving: parameters were validated when the model was built, so
         validation is skipped, and batches below `SMALL_BATCH` rows run on one OpenMP thread.
         """
-        with _scoring_threads(len(X)), config_context(skip_parameter_validation=True):
+        large = len(X) >= SMALL_BATCH
+        with (
+            _scoring_threads(len(X)),
+            _model_threads(self.pipeline[-1], self.batch_threads if large else 1),
+            config_context(skip_parameter_validation=True),
+        ):
             return apply_map(self.calibration, positive_scores(self.pipeline, X)[0])
 
     def decide(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -363,6 +372,25 @@ def _openmp() -> ThreadpoolController:
     the service limit and restore their own; BLAS limits are process-wide.
     """
     return ThreadpoolController().select(user_api="openmp")
+
+
+@contextmanager
+def _model_threads(model, threads: int):
+    """`model`'s own ``n_jobs`` set to `threads` meanwhile (LightGBM sets its OpenMP team from
+    it at every call, whatever threadpoolctl says); nothing for 1 or a model without one.
+
+    The model's ``n_jobs`` was 1 for fitting beside other folds; a batch run has the cores.
+    """
+    model = getattr(model, "delegate_", model)  # a monotone wrapper answers with its booster
+    if threads <= 1 or "n_jobs" not in model.get_params(deep=False):
+        yield
+        return
+    saved = model.n_jobs
+    model.set_params(n_jobs=threads)
+    try:
+        yield
+    finally:
+        model.set_params(n_jobs=saved)
 
 
 @contextmanager

@@ -65,3 +65,25 @@ def test_the_limit_is_lifted_after_a_small_batch(boosted):
     before = [info["num_threads"] for info in package_module._openmp().info()]
     package.scores(rows.iloc[:1])
     assert [info["num_threads"] for info in package_module._openmp().info()] == before
+
+
+@pytest.mark.parametrize("n_rows", [10, 5000])
+def test_a_batch_run_gives_lightgbm_its_threads_for_large_batches_only(n_rows, monkeypatch):
+    from tests.conftest import compose_config
+
+    X, y = ratio_frame()
+    pipeline = build_pipeline(compose_config(["model.n_estimators=20"])).fit(X, y)
+    manifest = {"model": {"score_kind": "proba", "calibration": IDENTITY},
+                "decision": {"threshold": 0.5, "bands": []}}  # fmt: skip
+    package = ModelPackage(pipeline, InputContract.from_training(X, {}, LABEL), manifest)
+    rows = ratio_frame(n=n_rows, seed=1)[0]
+    expected = package.scores(rows)
+    booster = pipeline[-1]
+    seen = []
+    predict_proba = booster.predict_proba
+    monkeypatch.setattr(booster, "predict_proba", lambda X: seen.append(booster.n_jobs)
+                        or predict_proba(X))  # fmt: skip
+    package.batch_threads = 2
+    np.testing.assert_allclose(package.scores(rows), expected, rtol=0, atol=1e-12)
+    assert seen == [2 if n_rows >= SMALL_BATCH else 1]
+    assert booster.n_jobs == 1, "the model's own setting is restored"
