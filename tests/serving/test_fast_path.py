@@ -45,13 +45,14 @@ def test_scores_equal_the_pipelines_predict_proba(boosted, n_rows, monkeypatch):
     expected = package.pipeline.predict_proba(X)[:, 1]
     openmp = ThreadpoolController().select(user_api="openmp")
     seen = []
-    predict_proba = package.pipeline.predict_proba
+    model = package._array_pipeline[-1]  # no step reads column names: arrays all the way
+    predict_proba = model.predict_proba
 
     def spy(X):  # the OpenMP threads the model is called with
         seen.append(min(info["num_threads"] for info in openmp.info()))
         return predict_proba(X)
 
-    monkeypatch.setattr(package.pipeline, "predict_proba", spy)
+    monkeypatch.setattr(model, "predict_proba", spy)
     decided = package.decide(X)
     np.testing.assert_allclose(decided["p_bankrupt"], expected, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(decided["decision"], (expected >= 0.3).astype(np.int8))
@@ -78,7 +79,7 @@ def test_a_batch_run_gives_lightgbm_its_threads_for_large_batches_only(n_rows, m
     package = ModelPackage(pipeline, InputContract.from_training(X, {}, LABEL), manifest)
     rows = ratio_frame(n=n_rows, seed=1)[0]
     expected = package.scores(rows)
-    booster = pipeline[-1]
+    booster = package._array_pipeline[-1]
     seen = []
     predict_proba = booster.predict_proba
     monkeypatch.setattr(booster, "predict_proba", lambda X: seen.append(booster.n_jobs)
@@ -87,3 +88,17 @@ def test_a_batch_run_gives_lightgbm_its_threads_for_large_batches_only(n_rows, m
     np.testing.assert_allclose(package.scores(rows), expected, rtol=0, atol=1e-12)
     assert seen == [2 if n_rows >= SMALL_BATCH else 1]
     assert booster.n_jobs == 1, "the model's own setting is restored"
+
+
+def test_a_pipeline_that_reads_column_names_scores_its_dataframe():
+    from tests.conftest import compose_config
+
+    X, y = ratio_frame()
+    cfg = compose_config(["model.n_estimators=10", "model.monotone={Attr1:1}"])
+    pipeline = build_pipeline(cfg).fit(X, y)
+    manifest = {"model": {"score_kind": "proba", "calibration": IDENTITY},
+                "decision": {"threshold": 0.5, "bands": []}}  # fmt: skip
+    package = ModelPackage(pipeline, InputContract.from_training(X, {}, LABEL), manifest)
+    assert package._array_pipeline is None
+    rows = ratio_frame(n=20, seed=1)[0]
+    np.testing.assert_array_equal(package.scores(rows), pipeline.predict_proba(rows)[:, 1])
