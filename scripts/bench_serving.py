@@ -85,11 +85,12 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 300) -> 
 
 
 def start_ours(
-    model: str, env: dict, log_dir: Path | None, runtime: str = "sklearn"
+    model: str, env: dict, log_dir: Path | None, runtime: str = "sklearn", workers: int = 1
 ) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [sys.executable, "-m", "bankruptcy.serve", model, "--port", str(port),
-               "--reload-seconds", "0", "--runtime", runtime]  # fmt: skip
+               "--reload-seconds", "0", "--runtime", runtime,
+               "--workers", str(workers)]  # fmt: skip
     command += ["--log-dir", str(log_dir)] if log_dir else ["--no-log"]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
@@ -178,6 +179,14 @@ def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path, ru
     finally:
         ours.terminate()
         ours.wait()
+    # one worker process per core: 16 clients no longer queue behind one interpreter
+    cores = os.cpu_count() or 1
+    pool, url = start_ours(model, env, work / "log", runtime, workers=cores)
+    try:
+        crowd_pool = wrk(f"{url}/v1/predict", body["ours_one"], seconds, 16, work)
+    finally:
+        pool.terminate()
+        pool.wait()
     print(
         f"    1 client, single rows: p50 {single['p50']:.2f} ms {ratio(single['p50'], 5)}, "
         f"p99 {single['p99']:.2f} ms {ratio(single['p99'], 15)}"
@@ -188,6 +197,8 @@ def rest(model: str, rows: pd.DataFrame, env: dict, seconds: int, work: Path, ru
     )
     print(f"    16 clients, single rows: p99 {crowd['p99']:.1f} ms {ratio(crowd['p99'], 50)}, "
           f"{crowd['rps']:.0f} req/s")  # fmt: skip
+    print(f"    16 clients, {cores} workers: p99 {crowd_pool['p99']:.1f} ms "
+          f"{ratio(crowd_pool['p99'], 50)}, {crowd_pool['rps']:.0f} req/s")  # fmt: skip
     print(f"    1,000-row batches (2 clients): {batch['rps'] * 1000:,.0f} rows/s, "
           f"p50 {batch['p50']:.1f} ms")  # fmt: skip
     if runtime != "sklearn":
