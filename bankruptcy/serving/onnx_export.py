@@ -175,6 +175,7 @@ def _exact_thresholds(graph, model) -> None:
     `_lightgbm_thresholds`); any mismatch leaves the float32 ones to the parity check.
     """
     from onnx import helper, numpy_helper
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
     trees = [n for n in graph.graph.node if n.op_type == "TreeEnsembleClassifier"]
     casts = {n.output[0]: n.input[0] for n in graph.graph.node if n.op_type == "Cast"}
@@ -182,9 +183,12 @@ def _exact_thresholds(graph, model) -> None:
         return
     tree = trees[0]
     attributes = {a.name: a for a in tree.attribute}
-    exact = _hgb_thresholds(model, attributes) if _is_hgb(model) else None
-    if type(model).__name__ == "LGBMClassifier":
+    if isinstance(model, HistGradientBoostingClassifier):
+        exact = _hgb_thresholds(model, attributes)
+    elif type(model).__name__ == "LGBMClassifier":
         exact = _lightgbm_thresholds(model, attributes)
+    else:
+        return
     if exact is None:
         return
     tree.attribute.remove(attributes["nodes_values"])
@@ -200,12 +204,6 @@ def _exact_thresholds(graph, model) -> None:
     for opset in graph.opset_import:
         if opset.domain == "ai.onnx.ml":
             opset.version = max(opset.version, 3)
-
-
-def _is_hgb(model) -> bool:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    return isinstance(model, HistGradientBoostingClassifier)
 
 
 def _hgb_thresholds(model, attributes) -> np.ndarray | None:

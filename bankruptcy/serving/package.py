@@ -190,11 +190,11 @@ class ModelPackage:
         takes an array without scikit-learn's "fitted with feature names" warning; the names
         only ever order the columns, which the contract already did.
         """
-        steps = [step for _, step in self.pipeline.steps if isinstance(step, BaseEstimator)]
-        if any(_holds(step, ReadsColumnNames) for step in steps):
+        if any(isinstance(e, ReadsColumnNames) for e in _estimators(self.pipeline)):
             return None
         copy = deepcopy(self.pipeline)
-        _forget_feature_names(copy, set())
+        for estimator in _estimators(copy):
+            vars(estimator).pop("feature_names_in_", None)
         return copy
 
     def decide(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -398,29 +398,19 @@ def _openmp() -> ThreadpoolController:
     return ThreadpoolController().select(user_api="openmp")
 
 
-def _holds(estimator, kind: type) -> bool:
-    """Whether `estimator` or an estimator among its attributes is a `kind`."""
-    if isinstance(estimator, kind):
-        return True
-    return any(
-        _holds(value, kind)
-        for value in vars(estimator).values()
-        if isinstance(value, BaseEstimator)
-    )
-
-
-def _forget_feature_names(obj, seen: set) -> None:
-    """Delete the fitted ``feature_names_in_`` of every estimator in `obj`, nested ones too."""
+def _estimators(obj, seen: set | None = None):
+    """Every estimator in `obj`, nested ones too (attributes, lists and tuples: a pipeline's
+    steps, a wrapper's fitted model), each once."""
+    seen = set() if seen is None else seen
     if id(obj) in seen:
         return
     seen.add(id(obj))
     if isinstance(obj, BaseEstimator):
-        vars(obj).pop("feature_names_in_", None)
-        for value in vars(obj).values():
-            _forget_feature_names(value, seen)
-    elif isinstance(obj, list | tuple):
+        yield obj
+        obj = list(vars(obj).values())
+    if isinstance(obj, list | tuple):
         for value in obj:
-            _forget_feature_names(value, seen)
+            yield from _estimators(value, seen)
 
 
 @contextmanager

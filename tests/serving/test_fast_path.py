@@ -68,15 +68,20 @@ def test_the_limit_is_lifted_after_a_small_batch(boosted):
     assert [info["num_threads"] for info in package_module._openmp().info()] == before
 
 
-@pytest.mark.parametrize("n_rows", [10, 5000])
-def test_a_batch_run_gives_lightgbm_its_threads_for_large_batches_only(n_rows, monkeypatch):
+def _default_package(*overrides: str) -> ModelPackage:
+    """The default model (LightGBM) with `overrides`, fitted on made-up rows, uncalibrated."""
     from tests.conftest import compose_config
 
     X, y = ratio_frame()
-    pipeline = build_pipeline(compose_config(["model.n_estimators=20"])).fit(X, y)
+    pipeline = build_pipeline(compose_config(list(overrides))).fit(X, y)
     manifest = {"model": {"score_kind": "proba", "calibration": IDENTITY},
                 "decision": {"threshold": 0.5, "bands": []}}  # fmt: skip
-    package = ModelPackage(pipeline, InputContract.from_training(X, {}, LABEL), manifest)
+    return ModelPackage(pipeline, InputContract.from_training(X, {}, LABEL), manifest)
+
+
+@pytest.mark.parametrize("n_rows", [10, 5000])
+def test_a_batch_run_gives_lightgbm_its_threads_for_large_batches_only(n_rows, monkeypatch):
+    package = _default_package("model.n_estimators=20")
     rows = ratio_frame(n=n_rows, seed=1)[0]
     expected = package.scores(rows)
     booster = package._array_pipeline[-1]
@@ -91,14 +96,8 @@ def test_a_batch_run_gives_lightgbm_its_threads_for_large_batches_only(n_rows, m
 
 
 def test_a_pipeline_that_reads_column_names_scores_its_dataframe():
-    from tests.conftest import compose_config
-
-    X, y = ratio_frame()
-    cfg = compose_config(["model.n_estimators=10", "model.monotone={Attr1:1}"])
-    pipeline = build_pipeline(cfg).fit(X, y)
-    manifest = {"model": {"score_kind": "proba", "calibration": IDENTITY},
-                "decision": {"threshold": 0.5, "bands": []}}  # fmt: skip
-    package = ModelPackage(pipeline, InputContract.from_training(X, {}, LABEL), manifest)
+    package = _default_package("model.n_estimators=10", "model.monotone={Attr1:1}")
     assert package._array_pipeline is None
     rows = ratio_frame(n=20, seed=1)[0]
-    np.testing.assert_array_equal(package.scores(rows), pipeline.predict_proba(rows)[:, 1])
+    expected = package.pipeline.predict_proba(rows)[:, 1]
+    np.testing.assert_array_equal(package.scores(rows), expected)
