@@ -56,6 +56,7 @@ def serve(job: Path, work: Path, env: dict, keys: bool) -> tuple[subprocess.Pope
                "--log-dir", str(work / "log")]  # fmt: skip
     if keys:
         (work / "keys.txt").write_text(f"bench {KEY}\n")
+        (work / "keys.txt").chmod(0o600)
         command += ["--api-keys", str(work / "keys.txt")]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT

@@ -165,9 +165,9 @@ def unauthorized(presented: bool) -> Refused:
     message = (
         "unknown API key" if presented else "this service needs an API key"
     ) + ": send Authorization: Bearer <key> or X-API-Key: <key>"
-    return refusal(
-        401, "unauthorized", message, headers={"WWW-Authenticate": challenge}, logged=False
-    )
+    # the connection is closed: a body sent without a key is not worth reading to its end
+    headers = {"WWW-Authenticate": challenge, "Connection": "close"}
+    return refusal(401, "unauthorized", message, headers=headers, logged=False)
 
 
 def _length(value: bytes | None) -> int | None:

@@ -182,11 +182,11 @@ def create_app(settings: Settings) -> FastAPI:
         )
     )
 
-    def refused(scope, refused: Refused) -> Response:  # the gate's refusals
+    def gate_refused(scope, answer: Refused) -> Response:
         record = _record(holder, scope.get("state", {}).get("key_name"))
-        return _refused(predlog, record, refused)
+        return _refused(predlog, record, answer)
 
-    app.add_middleware(Gate, keys=keys, limits=limits, open_paths=OPEN_PATHS, refused=refused)
+    app.add_middleware(Gate, keys=keys, limits=limits, open_paths=OPEN_PATHS, refused=gate_refused)
     _error_handlers(app)
 
     @app.get("/health")

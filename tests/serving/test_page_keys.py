@@ -17,6 +17,7 @@ pytestmark = pytest.mark.slow
 def test_with_api_keys_the_page_asks_for_one_then_scores(job_dir, tmp_path):
     key_file = tmp_path / "keys.txt"
     key_file.write_text("browser  page-key-0123456789abcdef\n")
+    key_file.chmod(0o600)
     log_dir = tmp_path / "log"
     with served_page(str(job_dir), log_dir, "--api-keys", str(key_file)) as (page, errors, _):
         page.wait_for_selector("#api-key")

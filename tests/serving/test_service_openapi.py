@@ -31,6 +31,7 @@ def keyed_server(job_dir, tmp_path_factory):
     """A server with one API key (``suite``) and small row limits; its log dir."""
     root = tmp_path_factory.mktemp("keyed-server")
     (root / "keys.txt").write_text(f"# for the tests\nsuite {KEY}\n")
+    (root / "keys.txt").chmod(0o600)
     args = ("--api-keys", str(root / "keys.txt"), "--max-rows", str(MAX_ROWS),
             "--explain-rows", str(EXPLAIN_ROWS), "--reload-seconds", "0")  # fmt: skip
     server = Server(str(job_dir), root / "log", dict(os.environ), *args)
