@@ -30,22 +30,16 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
+from bench_serving import free_port, wait_until_up  # this script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 JOB = ["dataset=polish", "dataset.year=1", "interpret=none", "plots=none", "bootstrap=none",
        "logger=none", "protocol.n_splits=3"]  # fmt: skip
 KEY = "bench-key-0123456789abcdef"
 MAX_ROWS = 10_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(job: Path, work: Path, env: dict, keys: bool) -> tuple[subprocess.Popen, int]:
@@ -61,15 +55,8 @@ def serve(job: Path, work: Path, env: dict, keys: bool) -> tuple[subprocess.Pope
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
-    deadline = time.time() + 300
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-            return process, port
-        except OSError:
-            if process.poll() is not None or time.time() > deadline:
-                raise RuntimeError("the server did not start") from None
-            time.sleep(0.3)
+    wait_until_up(f"http://127.0.0.1:{port}/health", process)
+    return process, port
 
 
 def exchange(port: int, head: bytes, parts: list[bytes]) -> tuple[float, int]:

@@ -16,27 +16,21 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench_serving import free_port, wait_until_up  # noqa: E402 (this script's folder)
+
 from tests.serving.schemathesis_hooks import st_command  # noqa: E402
 
 JOB = ["dataset=polish", "dataset.year=5", "interpret=none", "plots=none", "bootstrap=none",
        "logger=none", "protocol.n_splits=3", "threads=1"]  # fmt: skip
 KEY = "fuzz-key-0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(model: str, work: Path, env: dict, max_rows: int) -> tuple[subprocess.Popen, str]:
@@ -50,15 +44,8 @@ def serve(model: str, work: Path, env: dict, max_rows: int) -> tuple[subprocess.
                "--log-dir", str(work / "log")]  # fmt: skip
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 300
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2).read()
-            return process, url
-        except OSError:
-            if process.poll() is not None or time.time() > deadline:
-                raise RuntimeError("the server did not start") from None
-            time.sleep(0.3)
+    wait_until_up(f"{url}/health", process)
+    return process, url
 
 
 def answered(log_dir: Path) -> collections.Counter:

@@ -7,29 +7,30 @@ warning), both request forms, each endpoint's options with their bounds, the lim
 security schemes when the service takes API keys, and every status each operation answers
 with its body. It is rebuilt when the served package changes (a registry alias moving).
 
-How an endpoint joins the document (``POST /v1/predict`` does exactly this; a new scoring
-endpoint such as ``POST /v1/recourse`` follows it):
+How an endpoint joins the document (``POST /v1/predict`` does exactly this in
+`bankruptcy.serving.service`; a new scoring endpoint such as ``POST /v1/recourse`` follows it):
 
-1. Its request body: ``request_schema(name, contract, limits, options, ...)`` returns the
-   components of a body in either form, rows (a list of objects naming every feature) or
-   columns (an object of equal-length arrays), plus the endpoint's own `options` (JSON Schema
-   properties, e.g. ``explain``; ``ignore_unknown`` is shared) and row limits that depend on an
-   option (``explain`` > 0 allows fewer rows); its reference is
+1. Its request body: ``request_schema(name, contract, max_rows, options, row_limits)`` returns
+   the components of a body in either form, rows (a list of objects naming every feature) or
+   columns (an object of equal-length arrays), with ``ignore_unknown`` and the endpoint's own
+   `options` (JSON Schema properties with their bounds, e.g. ``explain``), and row limits that
+   depend on an option (``explain`` > 0 allows fewer rows); the body is
    ``#/components/schemas/<name>Request``.
-2. Its answer: a JSON Schema of the 200 body; per-row outputs of a scoring endpoint come from
-   `score_properties` (the package's output column, decision, band, warnings; add per-horizon
-   outputs there) and `answer_schema` gives the rows and columns forms of an answer.
-3. Its errors: `error_responses` declares the statuses the service can answer on any
-   operation (401 with keys, 413, 500) and, for a body, those of reading it (400, 415, 422),
-   each with the `Error` body (``error``, ``problems[kind, message, columns, rows, values]``,
-   ``model``, ``request``).
-4. An `Operation` (answer, request, errors, open or not) under its method and path in the
-   mapping the service passes to `document`, which fills in the rest.
+2. Its answer: a JSON Schema of the 200 body. A scoring endpoint's per-row outputs come from
+   `score_properties` (the package's output column, decision, band, warnings, factors; add
+   per-horizon outputs there), and `answer_schema` gives the rows and columns forms.
+3. An `Operation` (answer, request component, components, example, open or not) under its
+   ``(method, path)`` in the mapping the service passes to `document`, which adds the errors
+   (`error_responses`: 413 and 500 everywhere, 401 with keys, 400, 415 and 422 where a body is
+   read, each with the `Error` body: ``error``, ``problems[kind, message, columns, rows,
+   values]``, ``model``, ``request``) and the security.
+4. The handler refuses exactly what the schema refuses, with those statuses.
 
 The service checks requests by hand (faster than a validator, with the contract's messages);
-``tests/serving/test_openapi.py`` runs schemathesis against a real server to keep the two the
-same. One thing JSON Schema cannot say: the arrays of the columns form have equal lengths
-(``x-equal-length``); the tests tell schemathesis through a hook (``tests/serving/st_hooks.py``).
+``tests/serving/test_service_openapi.py`` runs schemathesis against a real server to keep the
+two the same. One thing JSON Schema cannot say: the arrays of the columns form have equal
+lengths (``x-equal-length``); the tests tell schemathesis through a hook
+(``tests/serving/schemathesis_hooks.py``).
 """
 
 from __future__ import annotations
