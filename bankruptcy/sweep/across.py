@@ -186,28 +186,50 @@ def _leaderboard_runs(source: Path, dataset_keys: list[str]) -> list[Run]:
 
 
 def dataset_labels(datasets: list[dict[str, str]]) -> list[str]:
-    """A short name per dataset: its name (the option chosen, or the input's name), then the
-    settings that tell it apart from the other datasets of that name, then the other keys
+    """A short name per dataset: its name (the option chosen, or the input's name), then as few
+    of its settings as tell it apart from the other datasets of that name, then the other keys
     (``seed``) that differ between datasets.
 
-    ``[{dataset: polish, dataset.year: 1}, {dataset: polish, dataset.year: 3}]`` ->
-    ``["polish year=1", "polish year=3"]``.
+    ``[{dataset: polish, dataset.year: 1, dataset.file: None}, {dataset: polish, dataset.year:
+    3, dataset.file: 3year_rounded.arff}]`` -> ``["polish year=1", "polish year=3"]``.
     """
-    distinct = list({json.dumps(d, sort_keys=True): d for d in datasets}.values())
-    keys = list(dict.fromkeys(k for d in distinct for k in d))
-    names = {id(d): (d.get(DATASET), d.get(SOURCE)) for d in distinct}
+    distinct = list({_key(d): d for d in datasets}.values())
+    others = [k for k in dict.fromkeys(k for d in distinct for k in d) if not _named(k)]
+    shown_others = [k for k in others if len({d.get(k) for d in distinct}) > 1]
     text = {}
     for d in distinct:
-        kin = [e for e in distinct if names[id(e)] == names[id(d)]]
+        kin = [e for e in distinct if _name(e) == _name(d)]
         parts = [d[k] for k in (DATASET, SOURCE) if k in d]
-        for key in keys:
-            if key in (DATASET, SOURCE) or key not in d:
-                continue
-            pool = kin if _under(key, DATASET) else distinct
-            if len({e.get(key) for e in pool}) > 1:
-                parts.append(f"{key.removeprefix(DATASET + '.')}={d[key]}")
-        text[json.dumps(d, sort_keys=True)] = " ".join(parts) or "(one dataset)"
-    return [text[json.dumps(d, sort_keys=True)] for d in datasets]
+        parts += [f"{k.removeprefix(DATASET + '.')}={d[k]}" for k in _telling(kin) if k in d]
+        parts += [f"{k}={d[k]}" for k in shown_others if k in d]
+        text[_key(d)] = " ".join(parts) or "(one dataset)"
+    return [text[_key(d)] for d in datasets]
+
+
+def _telling(kin: list[dict[str, str]]) -> list[str]:
+    """The fewest dataset settings, in config order, that tell the datasets of one name apart."""
+    keys = [k for k in dict.fromkeys(k for d in kin for k in d) if _under(k, DATASET)]
+    keys = [k for k in keys if k != DATASET]
+    chosen: list[str] = []
+    for key in keys:
+        if len({tuple(d.get(k) for k in chosen) for d in kin}) == len(kin):
+            break
+        groups = len({tuple(d.get(k) for k in [*chosen, key]) for d in kin})
+        if groups > len({tuple(d.get(k) for k in chosen) for d in kin}):
+            chosen.append(key)
+    return chosen
+
+
+def _named(key: str) -> bool:
+    return key == SOURCE or _under(key, DATASET)
+
+
+def _name(d: dict[str, str]) -> tuple:
+    return d.get(DATASET), d.get(SOURCE)
+
+
+def _key(d: dict[str, str]) -> str:
+    return json.dumps(d, sort_keys=True)
 
 
 def method_value(run: Run, key: str) -> str:

@@ -2,7 +2,7 @@
 
 Hydra finds launchers only in the ``hydra_plugins`` package and imports every module there
 at each start, so this module stays light: it checks the options (before any job or Ray
-starts) and imports Ray only when a sweep launches (``_core``, which Hydra's scan skips).
+starts) and imports Ray only when a sweep sets it up (``_core``, which Hydra's scan skips).
 Configured by ``conf/hydra/launcher/ray.yaml``; needs the ``ray`` extra.
 
 Hydra's own ``hydra-ray-launcher`` (1.2.2) pins ``cloudpickle<3``; this one uses Ray's public
@@ -13,7 +13,9 @@ everything else.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from numbers import Real
 from typing import Any
 
@@ -93,22 +95,48 @@ class RayLauncher(Launcher):
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.task_function: TaskFunction | None = None
+        self._connected = Future()
 
     def setup(
         self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
     ) -> None:
+        """Keep what `launch` needs, and start joining (or starting) Ray in the background.
+
+        Ray takes seconds to start; the sweeper composes every job's config (~0.2 s each)
+        before it launches them, so the two overlap.
+        """
         self.config = config
         self.hydra_context = hydra_context
         self.task_function = task_function
+        self._connected = Future()
+        threading.Thread(target=self._connect, name="ray-connect", daemon=True).start()
 
     def launch(
         self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
     ) -> Sequence[JobReturn]:
-        for name, value in self.driver_env().items():
-            os.environ.setdefault(name, value)
-        from hydra_plugins.bankruptcy_ray_launcher import _core  # imports Ray
+        self._connected.result()  # what joining or starting Ray raised, if it did
+        from hydra_plugins.bankruptcy_ray_launcher import _core
 
         return _core.launch(self, job_overrides, initial_job_idx)
+
+    def _connect(self) -> None:
+        """Join or start Ray, then wait for the process to end.
+
+        The processes of a local Ray are tied to the thread that starts them (Linux sends them
+        the parent-death signal when that thread ends, not the process), so this thread lives
+        as long as the sweep process; Ray stops them at exit (``ray.init``'s own handler).
+        """
+        try:
+            for name, value in self.driver_env().items():
+                os.environ.setdefault(name, value)
+            from hydra_plugins.bankruptcy_ray_launcher import _core  # imports Ray
+
+            _core.connect(self)
+        except BaseException as error:  # handed to `launch`, which raises it
+            self._connected.set_exception(error)
+            return
+        self._connected.set_result(None)
+        threading.Event().wait()
 
     def driver_env(self) -> dict[str, str]:
         """Environment the sweep process sets (unless set) before it imports Ray."""
@@ -124,6 +152,11 @@ class RayLauncher(Launcher):
             options["memory"] = int(self.memory_gb * 1024**3)
         return {**options, **self.remote}
 
+    def check_fits(self, cluster: Mapping[str, float]) -> None:
+        """Refuse a job larger than the local Ray (`ray.cluster_resources()`): Ray would
+        wait for it forever."""
+        _fits(self.task_options(), cluster)
+
     def init_options(self) -> dict[str, Any]:
         """Keyword arguments of ``ray.init``: a local instance's size, or the forwarded
         environment for an existing cluster; then ``init``."""
@@ -133,6 +166,22 @@ class RayLauncher(Launcher):
             env = {name: os.environ[name] for name in self.forward_env if name in os.environ}
             options = {"address": self.address, "runtime_env": {"env_vars": env}}
         return {**options, **self.init}
+
+
+def _fits(options: Mapping[str, Any], cluster: Mapping[str, float]) -> None:
+    """Refuse per-job resources a Ray of `cluster`'s resources can never give."""
+    cpus = cluster.get("CPU", 0.0)
+    if options["num_cpus"] > cpus:
+        raise UserError(
+            f"hydra.launcher.num_cpus={options['num_cpus']:g}: more than the local Ray's "
+            f"{cpus:g} CPUs; lower it or raise hydra.launcher.local.num_cpus"
+        )
+    wanted, memory = options.get("memory", 0) / 1024**3, cluster.get("memory", 0.0) / 1024**3
+    if wanted > memory:
+        raise UserError(
+            f"hydra.launcher.memory_gb={wanted:g}: more than the local Ray's {memory:.1f} GB of "
+            "memory; lower it"
+        )
 
 
 def _address(value: object) -> str:

@@ -26,7 +26,6 @@ from hydra.core.utils import JobReturn, JobStatus, configure_log, run_job, setup
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from bankruptcy.core.errors import UserError
 from bankruptcy.sweep.guard import one_line, record_failure
 from bankruptcy.sweep.jobs import read_record
 from hydra_plugins.bankruptcy_ray_launcher import LOCAL, RayLauncher
@@ -42,7 +41,6 @@ def launch(
     assert launcher.config is not None and launcher.hydra_context is not None
     configure_log(launcher.config.hydra.hydra_logging, launcher.config.hydra.verbose)
     Path(str(launcher.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-    connect(launcher)
     options = launcher.task_options()
     # serialised once for the batch, not once per job
     context = ray.put(launcher.hydra_context)
@@ -63,31 +61,29 @@ def launch(
 
 
 def connect(launcher: RayLauncher) -> None:
-    """Join the configured Ray cluster, or start the local instance, once per process."""
+    """Join the configured Ray cluster, or start the local instance, once per process.
+
+    Called by `RayLauncher.setup` in a thread of its own, while the sweeper composes configs.
+    """
     if ray.is_initialized():
         return
     options = launcher.init_options()
-    context = ray.init(**options)
+    worker_log = logging.getLogger("ray._private.worker")
+    worker_log.addFilter(_no_sigterm_warning)
+    try:
+        context = ray.init(**options)
+    finally:
+        worker_log.removeFilter(_no_sigterm_warning)
     where = "a local Ray" if launcher.address == LOCAL else f"Ray at {launcher.address}"
     log.info("Ray: %s (%s)", where, context.address_info.get("address", ""))
     if launcher.address == LOCAL:
-        _check_fits(launcher.task_options(), ray.cluster_resources())
+        launcher.check_fits(ray.cluster_resources())
 
 
-def _check_fits(options: dict[str, Any], cluster: dict[str, float]) -> None:
-    """Refuse per-job resources the local instance can never give (Ray would wait forever)."""
-    cpus = cluster.get("CPU", 0.0)
-    if options["num_cpus"] > cpus:
-        raise UserError(
-            f"hydra.launcher.num_cpus={options['num_cpus']:g}: more than the local Ray's "
-            f"{cpus:g} CPUs; lower it or raise hydra.launcher.local.num_cpus"
-        )
-    memory = cluster.get("memory", 0.0)
-    if options.get("memory", 0) > memory:
-        raise UserError(
-            f"hydra.launcher.memory_gb: more than the local Ray's {memory / 1024**3:.1f} GB "
-            "of memory; lower it"
-        )
+def _no_sigterm_warning(record: logging.LogRecord) -> bool:
+    """Ray warns that it sets no SIGTERM handler outside the main thread: the sweep process
+    keeps Python's (a terminated sweep takes its local Ray with it all the same)."""
+    return not record.getMessage().startswith("SIGTERM handler is not set")
 
 
 def _resources(options: dict[str, Any]) -> str:

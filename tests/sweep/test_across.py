@@ -51,14 +51,18 @@ def test_recorded_studies_rank_with_their_leaderboards_order_and_ties_averaged()
     assert ranking.friedman == pytest.approx(plain / (1 - (6**3 - 6) / (3 * 6 * 35)))
 
 
-def write_job(sweep, num, overrides, value, dataset=("polish", {"year": 1}), seed=42, status="ok"):
+POLISH_1 = ("polish", {"year": 1, "file": None})
+
+
+def write_job(sweep, num, overrides, value, dataset=POLISH_1, seed=42, status="ok"):
     """A job dir as the ranking reads it: overrides, saved config, choices, record, metrics."""
     job = sweep / str(num)
     (job / ".hydra").mkdir(parents=True)
     (job / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump(overrides))
     name, options = dataset
     node = {"_target_": f"loaders.{name}", **options, "data_dir": "${paths.data_dir}"}
-    (job / ".hydra" / "config.yaml").write_text(yaml.safe_dump({"dataset": node, "seed": seed}))
+    config = {"dataset": node, "seed": seed}  # in config order, as Hydra saves it
+    (job / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     given = dict(o.split("=", 1) for o in overrides)
     choices = {"dataset": name, "model": given.get("model", "lightgbm"), "sampler": "none"}
     hydra = {"hydra": {"runtime": {"choices": choices}}}
@@ -70,11 +74,12 @@ def write_job(sweep, num, overrides, value, dataset=("polish", {"year": 1}), see
         (sweep / "multirun.yaml").write_text(yaml.safe_dump({"objective": "cv/pr_auc"}))
 
 
-def polish_sweep(root, year, values, extra=()):
+def polish_sweep(root, year, values, extra=(), file=None):
     """A sweep of models a, b, c (sampler left at its default) on Polish year `year`."""
     sweep = root / f"year{year}"
+    dataset = ("polish", {"year": year, "file": file})
     for num, (model, value) in enumerate(zip("abc", values, strict=True)):
-        write_job(sweep, num, [f"model={model}", *extra], value, ("polish", {"year": year}))
+        write_job(sweep, num, [f"model={model}", *extra], value, dataset)
     return sweep
 
 
@@ -93,6 +98,19 @@ def test_datasets_come_from_the_saved_config_and_methods_from_what_varies(tmp_pa
     assert study.per_dataset == {}  # sampler=none on year 3 is every dataset's sampler
 
 
+def test_a_dataset_is_named_by_the_fewest_settings_that_tell_it_apart(tmp_path):
+    sweeps = [
+        polish_sweep(tmp_path, 1, [0.5, 0.6, 0.7]),
+        # the file differs with the year: the year alone tells the two apart
+        polish_sweep(tmp_path, 3, [0.4, 0.6, 0.5], file="3year_rounded.arff"),
+        tmp_path / "qualitative",
+    ]
+    for num, model in enumerate("abc"):  # another loader: its own name, no year
+        write_job(sweeps[2], num, [f"model={model}"], 0.9, ("qualitative", {"form": "uci"}))
+    study = gather(sweeps)
+    assert list(study.scores.index) == ["polish year=1", "polish year=3", "qualitative"]
+
+
 def test_seeds_are_datasets_by_default_and_methods_otherwise(tmp_path):
     sweep = tmp_path / "seeds"
     for num, (model, seed) in enumerate((m, s) for m in "abc" for s in (1, 2, 3)):
@@ -106,7 +124,7 @@ def test_seeds_are_datasets_by_default_and_methods_otherwise(tmp_path):
 def test_a_failed_job_leaves_its_method_out_and_says_so(tmp_path):
     sweeps = [polish_sweep(tmp_path, year, [0.5, 0.6, 0.7]) for year in (1, 3, 5)]
     write_job(sweeps[0], 3, ["model=d"], 0.9, status="failed")
-    write_job(sweeps[1], 3, ["model=d"], 0.9, ("polish", {"year": 3}))
+    write_job(sweeps[1], 3, ["model=d"], 0.9, ("polish", {"year": 3, "file": None}))
     study = gather(sweeps)
     assert study.left_out == {"model=d": ["polish year=1", "polish year=5"]}
     assert list(study.scores.columns) == ["model=a", "model=b", "model=c"]

@@ -78,6 +78,19 @@ def test_task_and_init_options_follow_the_config(monkeypatch):
     assert loopback["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] == "0"
 
 
+def test_a_job_larger_than_the_local_ray_is_refused_in_one_line():
+    cluster = {"CPU": 2.0, "memory": 8 * 1024**3}
+    RayLauncher(num_cpus=2, memory_gb=8).check_fits(cluster)  # fits exactly
+    with pytest.raises(
+        UserError, match=r"^hydra.launcher.num_cpus=3: more than the local Ray's 2 CPUs"
+    ):
+        RayLauncher(num_cpus=3).check_fits(cluster)
+    with pytest.raises(
+        UserError, match=r"^hydra.launcher.memory_gb=9: more than the local Ray's 8.0 GB"
+    ):
+        RayLauncher(memory_gb=9).check_fits(cluster)
+
+
 # ---- real Ray ----------------------------------------------------------------------------
 
 GRID = [
