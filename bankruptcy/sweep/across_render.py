@@ -71,22 +71,32 @@ def write_diagram(study: Study, ranking: Ranking, stem: Path) -> dict[str, Path]
     sp.critical_difference_diagram(
         ranks,
         nemenyi,
-        cd=ranking.cd,
         alpha=ranking.alpha,
         ax=ax,
         label_fmt_left="{label} ({rank:.2f})",
         label_fmt_right="({rank:.2f}) {label}",
         label_props={"fontsize": 9},
     )
-    ax.set_xlim(1, max(k, ranks.max()))  # the whole scale of ranks, 1 = best
+    ax.set_xlim(0.8, k + 0.2)  # the whole scale of ranks, 1 = best
     ax.set_xticks(range(1, k + 1))
-    ax.set_title(_diagram_title(study, ranking), fontsize=9, pad=28)
+    _critical_difference_bar(ax, ranking.cd)
+    ax.set_title(_diagram_title(study, ranking), fontsize=9)
     fig.tight_layout()
     paths = {"png": stem.with_suffix(".png"), "svg": stem.with_suffix(".svg")}
     fig.savefig(paths["png"], dpi=130)
     fig.savefig(paths["svg"])
     plt.close(fig)
     return paths
+
+
+def _critical_difference_bar(ax, cd: float) -> None:
+    """The CD to scale from rank 1, above the axis and its tick labels (Demšar's layout)."""
+    y = 1.2  # data units above the axis line (y = 0); the methods hang below it
+    ax.plot([1, 1 + cd], [y, y], color="k", linewidth=1.5)
+    for x in (1, 1 + cd):
+        ax.plot([x, x], [y - 0.12, y + 0.12], color="k", linewidth=1.5)
+    ax.text(1 + cd / 2, y + 0.2, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=9)
+    ax.set_ylim(top=y + 0.9)
 
 
 def short_name(method: str) -> str:
