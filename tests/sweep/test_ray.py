@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -111,17 +112,32 @@ def processes_marked(mark: str) -> list[int]:
     return found
 
 
+def gone(mark: str, seconds: float = 20) -> bool:
+    """Whether every process marked `mark` has ended (waiting up to `seconds` for them)."""
+    deadline = time.monotonic() + seconds
+    while processes_marked(mark):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
 @pytest.fixture(scope="module")
 def ray_cluster():
     """A Ray on 127.0.0.1 with 2 CPUs started here: "an existing cluster"; its address."""
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # read when Ray imports
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    import ray
+    mark = ("BANKRUPTCY_TEST_RAY", uuid.uuid4().hex)  # inherited by every process Ray starts
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # 127.0.0.1 only; read on import
+        env.setenv("RAY_USAGE_STATS_ENABLED", "0")
+        env.setenv(*mark)
+        import ray
 
-    context = ray.init(address="local", num_cpus=RAY_CPUS, include_dashboard=False)
-    assert context.address_info["node_ip_address"] == "127.0.0.1"
-    yield context.address_info["address"]
-    ray.shutdown()
+        context = ray.init(address="local", num_cpus=RAY_CPUS, include_dashboard=False)
+        assert context.address_info["node_ip_address"] == "127.0.0.1"
+        yield context.address_info["address"]
+        ray.shutdown()
+    # (this process's own /proc environ is the one it started with: only children match)
+    assert gone("=".join(mark)), "processes of the test's Ray outlived ray.shutdown()"
 
 
 def by_overrides(sweep: Path) -> dict[tuple[str, ...], dict]:
@@ -138,7 +154,7 @@ def by_overrides(sweep: Path) -> dict[tuple[str, ...], dict]:
 def test_ray_sweep_matches_the_basic_launcher_fails_soft_and_resumes(
     tmp_path, data_dir, ray_cluster
 ):
-    mark = f"BANKRUPTCY_TEST_RAY={uuid.uuid4().hex}"
+    mark = f"BANKRUPTCY_TEST_SWEEP={uuid.uuid4().hex}"  # inherited by the sweep's processes
     name, value = mark.split("=")
     ray_sweep = tmp_path / "ray"
     args = sweep_args(ray_sweep, data_dir, *GRID, "hydra/launcher=ray")
@@ -149,7 +165,7 @@ def test_ray_sweep_matches_the_basic_launcher_fails_soft_and_resumes(
     out = done.stdout + done.stderr
     assert done.returncode == 0, out[-3000:]
     assert "Ray: a local Ray (127.0.0.1:" in out and "(job 3 pid=" in out  # tasks on Ray
-    assert not processes_marked(mark), "the sweep's Ray outlived the sweep command"
+    assert gone(mark), "the sweep's Ray outlived the sweep command"
 
     board = pd.read_csv(ray_sweep / "leaderboard.csv")
     assert sorted(board["status"]) == ["failed"] * 2 + ["ok"] * 2
