@@ -316,10 +316,14 @@ def _check_reported(runs: list[Run], metric: str, inputs: Sequence[Path]) -> Non
 def _check_size(study: Study, table: pd.DataFrame) -> None:
     n = len(study.scores.index)
     if n < MIN_DATASETS:
+        hint = (
+            ""
+            if "seed" in study.dataset_keys
+            else ", or count seeds as datasets (--datasets dataset,seed)"
+        )
         raise AcrossError(
             f"{n} dataset(s) ({', '.join(study.scores.index)}): a ranking across datasets "
-            f"needs at least {MIN_DATASETS}; add sweeps, or count seeds as datasets "
-            "(--datasets dataset,seed)"
+            f"needs at least {MIN_DATASETS}; add sweeps on other datasets, horizons or seeds{hint}"
         )
     k = len(study.scores.columns)
     if k >= MIN_METHODS:

@@ -202,6 +202,11 @@ def test_ray_sweep_matches_the_basic_launcher_fails_soft_and_resumes(
         if path != lost:
             assert (path / METRICS_FILE).stat().st_mtime_ns == stamp
 
+    # its real job dirs as a ranking across datasets reads them: a dataset per seed, too few
+    done = run_cli("bankruptcy.report", "--across", str(ray_sweep), "--out", str(tmp_path / "r"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: 2 dataset(s) (polish seed=1, polish seed=2): a rank")
+
 
 @pytest.mark.slow
 def test_a_job_whose_ray_worker_dies_is_a_failed_record(tmp_path, ray_cluster):
