@@ -28,7 +28,9 @@ from bankruptcy.evaluation.experiment import THREAD_PARAMS
 
 ROWS, COLUMNS = 60, 32  # wider than the selectors' default 20 columns
 #: Options that set how many rounds (trees, iterations, epochs) a fit runs, capped in a dry fit.
-ROUND_PARAMS = ("n_estimators", "iterations", "num_boost_round", "num_trees", "max_iter")
+ROUND_PARAMS = (
+    "n_estimators", "iterations", "num_boost_round", "num_trees", "max_iter", "max_rounds",
+)  # fmt: skip
 MAX_ROUNDS = 2
 # C++ source locations in a library's message ("...json_helper.h:41: ", " at config.cpp, line 9 .")
 _SOURCE_LOCATION = re.compile(r"^\S+\.\w+:\d+: |\s+at \S+, line \d+\s*\.?$")
