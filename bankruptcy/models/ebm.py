@@ -28,7 +28,9 @@ The fitted library model stays inside (``ebm_``) for InterpretML's own tools
 
 from __future__ import annotations
 
+import logging
 import warnings
+from contextlib import contextmanager
 from numbers import Real
 
 import numpy as np
@@ -212,10 +214,7 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
             frame = pd.DataFrame(values, columns=names)
             self.constraints_ = column_signs(self.monotone, frame, y, names)
             estimator.set_params(monotone_constraints=[self.constraints_[n] for n in names])
-        with warnings.catch_warnings():
-            # "Missing values detected. Our visualizations do not ...": this project's tables
-            # and figures show the missing-value bin
-            warnings.filterwarnings("ignore", message="Missing values detected")
+        with _quiet():
             estimator.fit(values, y)
         if len(estimator.classes_) != 2:
             raise PreprocessError(f"{STEP}: the training rows hold one class only")
@@ -352,13 +351,19 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         )
 
     def term_table(self) -> pd.DataFrame:
-        """Every shape as a table: one row per bin of each term (``interpret/ebm_terms.csv``).
+        """Every shape as a table (``interpret/ebm_terms.csv``): one row per range of values
+        over which a term's contribution is constant.
 
-        Columns: ``term``; ``bin`` (its label); ``low``/``high`` (the bin's edges, NaN for
-        the missing-value bin) and, for an interaction, ``low_2``/``high_2`` of its second
-        feature; ``score`` (the contribution to the log-odds of a row in the bin);
-        ``std_error`` (the standard deviation across the outer bags; NaN after an edit that
-        replaced the shape); ``weight`` (training rows in the bin).
+        Neighbouring bins of equal score (and standard error) are one row, which keeps the
+        table exact and a fraction of the ~1,000 bins per feature the library cuts. For an
+        interaction, ranges of its second feature are merged within each bin of the first.
+
+        Columns: ``term``; ``bin`` (the range's label: ``missing``, ``(-inf, a)``,
+        ``[a, b)``, ``[b, inf)``; ``... × ...`` for an interaction); ``low``/``high`` (its
+        edges, NaN for the missing-value bin) and ``low_2``/``high_2`` (an interaction's
+        second feature); ``score`` (the contribution to the log-odds of a row in it);
+        ``std_error`` (standard deviation across the outer bags; NaN where an edit replaced
+        the shape); ``weight`` (training rows in it).
         """
         check_is_fitted(self)
         ebm = self.ebm_
@@ -367,21 +372,22 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
                                                  strict=True)):  # fmt: skip
             # the last bin of every dimension is InterpretML's "unknown" bin: unused for numbers
             keep = tuple(slice(0, -1) for _ in features)
-            axes = [_bin_edges(_cuts(ebm, f, len(features))) for f in features]
-            grids = np.meshgrid(*[np.arange(len(a[0])) for a in axes], indexing="ij")
-            frame = {"term": name}
-            labels = []
-            for d, (grid, (low, high, label)) in enumerate(zip(grids, axes, strict=True)):
+            edges = [_bin_edges(_cuts(ebm, f, len(features))) for f in features]
+            grids = np.meshgrid(*[np.arange(len(low)) for low, _ in edges], indexing="ij")
+            frame = {}
+            for d, (grid, (low, high)) in enumerate(zip(grids, edges, strict=True)):
                 suffix = "" if d == 0 else f"_{d + 1}"
                 frame[f"low{suffix}"] = low[grid.ravel()]
                 frame[f"high{suffix}"] = high[grid.ravel()]
-                labels.append(np.asarray(label, dtype=object)[grid.ravel()])
-            frame["bin"] = labels[0] if len(labels) == 1 else labels[0] + " × " + labels[1]
-            frame["score"] = ebm.term_scores_[t][keep].ravel()
             errors = ebm.standard_deviations_[t]
+            frame["score"] = ebm.term_scores_[t][keep].ravel()
             frame["std_error"] = np.nan if errors is None else errors[keep].ravel()
             frame["weight"] = ebm.bin_weights_[t][keep].ravel()
-            frames.append(pd.DataFrame(frame))
+            frame = _merged(pd.DataFrame(frame), outer=grids[0].ravel() if len(grids) > 1 else None)
+            label = _range_labels(frame["low"], frame["high"])
+            if "low_2" in frame:
+                label = label + " × " + _range_labels(frame["low_2"], frame["high_2"])
+            frames.append(frame.assign(term=name, bin=label))
         columns = ["term", "bin", "low", "high", "low_2", "high_2", "score", "std_error", "weight"]
         return pd.concat(frames, ignore_index=True).reindex(columns=columns)
 
@@ -424,6 +430,22 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.classifier_tags.multi_class = False
         return tags
+
+
+@contextmanager
+def _quiet():
+    """The library's fit without its chatter: tens of thousands of INFO log lines per job
+    ("Start boosting", ...) and its warning that its own figures leave out missing values
+    (this project's tables and figures show the missing-value bin)."""
+    logger = logging.getLogger("interpret")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Missing values detected")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 class _Lookup:
@@ -637,19 +659,44 @@ def _cuts(ebm, feature: int, level: int) -> np.ndarray:
     return cuts
 
 
-def _bin_edges(cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Lower and upper edge and label of each bin (missing first), as the term tables show."""
+def _bin_edges(cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper edge of each bin (the missing-value bin first: NaN, NaN)."""
     low = np.concatenate([[np.nan, -np.inf], cuts])
     high = np.concatenate([[np.nan], cuts, [np.inf]])
-    return low, high, _bin_labels(cuts)
+    return low, high
 
 
 def _bin_labels(cuts: np.ndarray) -> list[str]:
     """``missing``, ``(-inf, a)``, ``[a, b)``, ..., ``[z, inf)``: InterpretML's bins of
     numbers (a value equal to a cut falls in the bin above it)."""
-    edges = [-np.inf, *cuts, np.inf]
-    labels = [
-        f"{'(' if lo == -np.inf else '['}{lo:.4g}, {hi:.4g})"
-        for lo, hi in zip(edges[:-1], edges[1:], strict=True)
+    return list(_range_labels(*_bin_edges(cuts)))
+
+
+def _range_labels(low, high) -> pd.Series:
+    """``missing`` where `low` is NaN, else ``(-inf, b)`` or ``[a, b)``."""
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    text = [
+        MISSING if np.isnan(lo) else f"{'(' if lo == -np.inf else '['}{lo:.4g}, {hi:.4g})"
+        for lo, hi in zip(low, high, strict=True)
     ]
-    return [MISSING, *labels]
+    return pd.Series(text, dtype=object)
+
+
+def _merged(frame: pd.DataFrame, outer: np.ndarray | None) -> pd.DataFrame:
+    """Runs of neighbouring bins with equal ``score`` and ``std_error`` as one row (edges
+    spanning the run, weights summed); the missing-value bin stays alone, and with `outer`
+    (an interaction's first-feature bin of each row) runs stay within one outer bin."""
+    last = "low_2" if "low_2" in frame else "low"
+    missing = frame[last].isna().to_numpy()
+    score, error = frame["score"].to_numpy(), frame["std_error"].to_numpy()
+    same = (score[1:] == score[:-1]) & (
+        (error[1:] == error[:-1]) | (np.isnan(error[1:]) & np.isnan(error[:-1]))
+    )
+    same &= ~missing[1:] & ~missing[:-1]
+    if outer is not None:
+        same &= outer[1:] == outer[:-1]
+    run = np.concatenate([[0], np.cumsum(~same)])
+    high = "high_2" if last == "low_2" else "high"
+    agg = {c: "first" for c in frame.columns}
+    agg.update({high: "last", "weight": "sum"})
+    return frame.groupby(run, sort=False).agg(agg).reset_index(drop=True)
