@@ -150,8 +150,8 @@ def test_an_edited_package_changes_the_shape_and_records_the_edit(
     assert not any(feature in t.split(" & ") for t in edited.pipeline[-1].term_names_
                    if " & " in t)  # fmt: skip
     manifest = edited.manifest
-    assert manifest["config"]["model"]["edits"] == {"drop": ["Attr5"], "monotone": {feature: 1
-                                                    if direction == "increasing" else -1}}  # fmt: skip
+    sign = 1 if direction == "increasing" else -1
+    assert manifest["config"]["model"]["edits"] == {"drop": ["Attr5"], "monotone": {feature: sign}}
     assert manifest["edited_from"]["sha256"] == package.manifest["model"]["sha256"]
     card = (out / "package" / "MODEL_CARD.md").read_text()
     assert "## Edited shapes" in card and f"monotone `{feature}`" in card
