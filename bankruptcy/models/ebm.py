@@ -38,7 +38,7 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bankruptcy.core.params import invalid
@@ -206,6 +206,13 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         self._validate_params()
         X, y = validate_data(self, X, y, ensure_all_finite=False, dtype=np.float64)
         check_classification_targets(y)
+        if type_of_target(y) != "binary":
+            raise ValueError(
+                f"Only binary classification is supported (bankrupt or not); the target is "
+                f"{type_of_target(y)}"
+            )
+        if len(np.unique(y)) < 2:
+            raise PreprocessError(f"{STEP}: the training rows hold one class only")
         names = _names(self)
         values = _finite(X)
         estimator = self.library_estimator().set_params(feature_names=names)
@@ -216,12 +223,10 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
             estimator.set_params(monotone_constraints=[self.constraints_[n] for n in names])
         with _quiet():
             estimator.fit(values, y)
-        if len(estimator.classes_) != 2:
-            raise PreprocessError(f"{STEP}: the training rows hold one class only")
         self.ebm_ = estimator
         self.classes_ = estimator.classes_
         self.edited_ = apply_edits(estimator, self.edits or {})
-        self.__dict__.pop("_lookup_", None)  # a refit's tables are built anew
+        self._lookup_ = _Lookup(estimator)
         return self
 
     # ------------------------------------------------------------------ scoring
@@ -246,7 +251,8 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         return _finite(values)
 
     def _lookup(self) -> _Lookup:
-        """The fitted model's bins and scores laid out for scoring (built on first use)."""
+        """The fitted model's bins and scores laid out for scoring (built in ``fit``, and
+        again on first use after loading: they are not saved)."""
         lookup = self.__dict__.get("_lookup_")
         if lookup is None or lookup.scores is not self.ebm_.term_scores_:
             lookup = self.__dict__["_lookup_"] = _Lookup(self.ebm_)
@@ -316,7 +322,8 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """``classes_[1]`` where the log-odds are positive (a probability above 0.5)."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
     # ------------------------------------------------------------------ explanations
     def term_bins(self, X) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bankruptcy.experiment.builder import build_pipeline
 from bankruptcy.interpret.features import model_input
@@ -235,3 +236,8 @@ def test_a_frame_with_other_columns_is_refused(fitted):
     with pytest.raises(ValueError, match="feature names"):
         pipeline[-1].decision_function(rows.rename(columns={"Attr1": "Other"}))
     assert isinstance(pipeline[-1].contributions(rows.iloc[:3]), pd.DataFrame)
+
+
+@parametrize_with_checks([ExplainableBoosting(max_rounds=20, interactions=2)])
+def test_the_model_passes_scikit_learns_estimator_checks(estimator, check):
+    check(estimator)
