@@ -117,6 +117,9 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         "monotone": [None, StrOptions({"auto"}), dict],
         "edits": [None, dict],
     }
+    #: Column names are read in ``fit`` only (options naming columns, the library's term
+    #: names); scoring reads columns by position, so a server may hand it plain arrays.
+    names_in_fit_only = True
 
     def __init__(
         self,

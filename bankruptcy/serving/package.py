@@ -200,13 +200,27 @@ class ModelPackage:
         and in the model are most of the scoring time (the LightGBM default package: 1.9 ms
         of a row's 2.1 ms -> 0.8 ms). A copy that forgets those steps' fitted column names
         takes an array without scikit-learn's "fitted with feature names" warning; the names
-        only ever order the columns, which the contract already did.
+        only ever order the columns, which the contract already did. A model that reads
+        column names only when it fits (``names_in_fit_only``: the EBM, whose options name
+        columns) takes the array too, and the steps in front of it hand it arrays again.
         """
-        if any(isinstance(e, ReadsColumnNames) for e in _estimators(self.pipeline)):
+        readers = [e for e in _estimators(self.pipeline) if isinstance(e, ReadsColumnNames)]
+        if not all(getattr(e, "names_in_fit_only", False) for e in readers):
             return None
         copy = deepcopy(self.pipeline)
+        # what such a model holds (the EBM's fitted library model) keeps its names
+        kept = {
+            id(inner)
+            for model in _estimators(copy)
+            if isinstance(model, ReadsColumnNames)
+            for inner in _estimators(model)
+            if inner is not model
+        }
         for estimator in _estimators(copy):
-            vars(estimator).pop("feature_names_in_", None)
+            if id(estimator) not in kept:
+                vars(estimator).pop("feature_names_in_", None)
+        if readers:
+            copy.set_output(transform="default")
         return copy
 
     def decide(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> dict[str, np.ndarray]:

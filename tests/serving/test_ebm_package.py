@@ -125,6 +125,15 @@ def test_the_service_answers_the_same_explanations(ebm_job, package, rows):
     )
 
 
+def test_the_service_scores_arrays_as_the_pipeline_scores_frames(package, rows):
+    """An EBM reads column names only when it fits: the serving hot path hands it arrays
+    (pandas' checks cost more than the model for one row), with the same PDs."""
+    assert package._array_pipeline is not None
+    by_frame = package.model_scores(package.model_rows(rows))
+    for batch in (rows.iloc[:1], rows):
+        np.testing.assert_array_equal(package.scores(batch), by_frame[: len(batch)])
+
+
 def test_an_edited_package_changes_the_shape_and_records_the_edit(
     ebm_job, package, rows, tmp_path, registry_db, capsys
 ):
