@@ -105,8 +105,9 @@ def shape_summary(terms: pd.DataFrame, chosen: list[str], segments: int = SEGMEN
         share = np.cumsum(bins["weight"].to_numpy()) / max(bins["weight"].sum(), 1.0)
         group = np.minimum((share * segments - 1e-9).astype(int), segments - 1)
         for _, part in bins.groupby(group, sort=True):
-            rows.append(_segment(term, part, f"[{part['low'].iloc[0]:.4g}, "
-                                 f"{part['high'].iloc[-1]:.4g})"))  # fmt: skip
+            low, high = part["low"].iloc[0], part["high"].iloc[-1]
+            opening = "(" if low == -np.inf else "["
+            rows.append(_segment(term, part, f"{opening}{low:.4g}, {high:.4g})"))
         if missing["weight"].iloc[0] > 0:
             rows.append(_segment(term, missing, "missing"))
     return pd.DataFrame(rows, columns=["term", "range", "rows", "mean", "min", "max"])
