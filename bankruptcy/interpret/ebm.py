@@ -164,11 +164,23 @@ def _draw_main(ax, shape: pd.DataFrame) -> None:
         ax.stairs(score + error, edges, baseline=score - error, fill=True, alpha=0.25,
                   color="tab:blue")  # fmt: skip
     ax.axhline(0, color="black", lw=0.8)
+    _heavy_tails(ax, inside)
     if missing["weight"] > 0:
         ax.axhline(missing["score"], color="tab:red", lw=1, ls="--",
                    label=f"missing ({int(missing['weight'])} training rows)")  # fmt: skip
         ax.legend(fontsize=8, loc="best")
     ax.set_ylabel("contribution to the log-odds of bankruptcy")
+
+
+def _heavy_tails(ax, bins: pd.DataFrame) -> None:
+    """A symmetric-log value axis where the drawn range is far wider than its middle half
+    (financial ratios: a few firms at thousands, most near 1)."""
+    share = np.cumsum(bins["weight"].to_numpy()) / max(bins["weight"].sum(), 1.0)
+    at = bins["high"].to_numpy()
+    q = {k: at[min(np.searchsorted(share, k), len(at) - 1)] for k in (0.05, 0.25, 0.75, 0.95)}
+    middle = q[0.75] - q[0.25]
+    if np.isfinite(middle) and (q[0.95] - q[0.05]) > 20 * max(middle, 1e-12):
+        ax.set_xscale("symlog", linthresh=max(middle, 1e-6))
 
 
 def _finite_ends(edges: np.ndarray) -> np.ndarray:
