@@ -16,8 +16,15 @@ Prints, each against its goal:
    1999-2011, against the realized ROC-AUC of each year 2012-2018 (derived file).
 4. gate: wrong promotions of seed twins and promotions of a challenger better by 0.03
    ROC-AUC, per evaluation-window size, on a Polish year-3 hold-out.
+5. verdict: the performance verdicts of the default package (Polish year 1, trained here, or
+   ``--package JOB_DIR``) judged as the monitor judges them (the label-free estimate against
+   the same estimate on the test rows, realized against realized): false alarms on the test
+   rows themselves, bootstrap resamples of them and disjoint halves of them (goal: "no change"
+   >= 95 %); power on Polish year-5 companies scored by the year-1 model, on a riskier mix of
+   the test companies (only those above the median PD: the safer half gone) and on the test
+   rows with 8 ratios shifted by +0.5 robust sd.
 
-Parts can be chosen with ``--parts``; ``--trials`` sets the trials per drift/gate cell.
+Parts can be chosen with ``--parts``; ``--trials`` sets the trials per drift/gate/verdict cell.
 The script also serves as Evidently's worker (``--evidently-worker``), run by the
 interpreter of Evidently's environment: that branch imports only NumPy, pandas and
 Evidently.
@@ -36,12 +43,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 SIZES = (200, 500, 2000)
 REFERENCE_ROWS = 5000
 SHIFTED_COLUMNS = 8
 SHIFT_SD = 0.15
-ALL_PARTS = ("drift", "timing", "cbpe", "gate")
+ALL_PARTS = ("drift", "timing", "cbpe", "gate", "verdict")
 
 
 # --------------------------------------------------------------------------- windows
@@ -264,7 +272,7 @@ def timing_part(args) -> None:
     from bankruptcy.data.polish import load_polish
     from bankruptcy.monitoring import monitor, write_html
     from bankruptcy.monitoring.drift import column_kinds, feature_drift
-    from bankruptcy.monitoring.estimate import estimate_performance
+    from bankruptcy.monitoring.estimate import estimate_performance, reference_estimate
     from bankruptcy.monitoring.multivariate import domain_classifier_drift, encode
 
     X = load_polish(1).X
@@ -299,6 +307,11 @@ def timing_part(args) -> None:
             *encode(reference, current), alpha=0.01
         ),
         "  CBPE, 500 label draws": lambda: estimate_performance(cur_scores, 0.2, True),
+        "  CBPE judged against the reference's (both estimates, 1,000 pooled samples)": (
+            lambda: estimate_performance(
+                cur_scores, 0.2, True, reference_estimate(ref_scores, 0.2, 1000)
+            )
+        ),
     }
     print("\n== 2. Timing: 64 columns x 5,000 reference rows x 2,000 current rows ==")
     print(
@@ -473,6 +486,128 @@ def gate_part(args) -> None:
         print(f"{size:>6} {np.mean(bankrupt):>6.0f} | {cells}")
 
 
+# --------------------------------------------------------------------------- verdict
+
+#: Job overrides of the package the verdict part trains (the default experiment, analyses off).
+PACKAGE_JOB = ["dataset=polish", "dataset.year=1", "interpret=none", "plots=none",
+               "bootstrap=none", "logger=none"]  # fmt: skip
+#: Ratios shifted in the corrupted-inputs scenario (as tests/serving/test_monitor.py).
+CORRUPTED = ["Attr1", "Attr3", "Attr6", "Attr9", "Attr13", "Attr21", "Attr35", "Attr48"]
+
+
+def default_package(args) -> Path:
+    """`args.package`, or the default experiment on Polish year 1 trained into a temp dir."""
+    if args.package:
+        return Path(args.package)
+    out = Path(tempfile.mkdtemp(prefix="bench_monitoring_job_")) / "polish1"
+    command = [sys.executable, "-m", "bankruptcy.run", *PACKAGE_JOB, f"hydra.run.dir={out}"]
+    subprocess.run(command, cwd=Path(__file__).resolve().parents[1], check=True,
+                   capture_output=True)  # fmt: skip
+    return out
+
+
+def verdict_part(args) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from bankruptcy.data.polish import load_polish
+    from bankruptcy.monitoring.compare import REFERENCE, stream_seed
+    from bankruptcy.monitoring.estimate import estimate_performance, reference_estimate
+    from bankruptcy.monitoring.measures import robust_scale
+    from bankruptcy.monitoring.realized import metric_draws, realized_performance
+    from bankruptcy.serving.registry import open_model
+
+    job = default_package(args)
+    package = open_model(str(job))
+    threshold = package.threshold
+    _, reference = package.reference()
+    p_ref, y_ref = reference["p_bankrupt"].to_numpy(), reference["y_true"].to_numpy()
+    rows = pd.read_csv(job / "predictions.csv")["row"].to_numpy()
+    year1, year5 = load_polish(1), load_polish(5)
+    test_X = year1.X.loc[rows].reset_index(drop=True)
+    p5, y5 = package.scores(year5.X[package.contract.names]), year5.y.to_numpy()
+    corrupted = test_X.assign(
+        **{c: test_X[c] + 0.5 * robust_scale(test_X[c].to_numpy()) for c in CORRUPTED}
+    )
+    p_corrupted = package.scores(corrupted[package.contract.names])
+    n_ref = len(p_ref)
+
+    def references(p, y, seed):
+        """What the monitor compares a window with: estimate and realized on the test rows."""
+        return (
+            reference_estimate(p, threshold, 1000, stream_seed(seed, REFERENCE)),
+            metric_draws(y, p, threshold, "proba", 1000, stream_seed(seed, REFERENCE)),
+        )
+
+    fixed = references(p_ref, y_ref, args.seed)
+    rng = np.random.default_rng(args.seed)
+
+    def resample(size):
+        return lambda: (fixed, rng.integers(0, n_ref, size))
+
+    def halves():
+        order = rng.permutation(n_ref)
+        a, b = order[: n_ref // 2], order[n_ref // 2 :]
+        return references(p_ref[a], y_ref[a], args.seed), b
+
+    scenarios = {
+        "no shift: the test rows themselves": (p_ref, y_ref, lambda: (fixed, np.arange(n_ref))),
+        f"no shift: bootstrap resamples of the test rows ({n_ref})": (
+            p_ref,
+            y_ref,
+            resample(n_ref),
+        ),
+        "no shift: bootstrap resamples of the test rows (500)": (p_ref, y_ref, resample(500)),
+        f"no shift: half the test rows vs the other half ({n_ref // 2})": (p_ref, y_ref, halves),
+    }
+    for size in (500, n_ref, 2000):
+        scenarios[f"Polish year 5 ({len(y5):,} rows), {size} drawn"] = (
+            p5, y5, lambda size=size: (fixed, rng.choice(len(y5), size, replace=False))
+        )  # fmt: skip
+    riskier = np.flatnonzero(p_ref > np.median(p_ref))
+    for size in (500, n_ref):
+        scenarios[f"riskier mix: only PDs above the median ({size} drawn)"] = (
+            p_ref, y_ref, lambda size=size: (fixed, rng.choice(riskier, size))
+        )  # fmt: skip
+    scenarios[f"test rows, 8 ratios +0.5 robust sd ({n_ref})"] = (
+        p_corrupted, y_ref, lambda: (fixed, np.arange(n_ref))
+    )  # fmt: skip
+
+    print(f"\n== 5. Performance verdicts of the default package ({job}) ==")
+    print(
+        f"{n_ref:,} test rows ({int(y_ref.sum())} bankrupt), realized ROC-AUC "
+        f"{roc_auc_score(y_ref, p_ref):.3f}, threshold {threshold:.3f}. Per window: the "
+        "label-free verdict (estimate vs the same estimate on the reference rows) and the "
+        "realized verdict (vs the reference's realized metrics), each over its metrics at "
+        f"95 % family confidence; {args.trials} trials per random scenario; shares with Wilson "
+        "95 % intervals. Goal: 'no change' >= 95 % without shift."
+    )
+    print(
+        f"{'window':<58} | {'label-free worse':>23} {'changed':>23} | "
+        f"{'realized worse':>23} {'changed':>23} | est./real. ROC-AUC"
+    )
+    for name, (p, y, draw) in scenarios.items():
+        trials = 1 if "themselves" in name or "8 ratios" in name else args.trials
+        counts = np.zeros(4, dtype=int)
+        aucs = []
+        for trial in range(trials):
+            (estimate_ref, realized_ref), window = draw()
+            estimated = estimate_performance(p[window], threshold, True, estimate_ref, seed=trial)
+            realized = realized_performance(
+                y[window].astype(float), p[window], threshold, "proba", realized_ref, seed=trial
+            )
+            verdicts = [estimated["verdict"], realized.get("verdict", "no change")]
+            counts += [v == "worse" for v in verdicts] + [v != "no change" for v in verdicts]
+            aucs.append((estimated["metrics"]["roc_auc"]["value"],
+                         roc_auc_score(y[window], p[window])))  # fmt: skip
+        est, real = np.mean(aucs, axis=0)
+        cells = [rate(int(counts[k]), trials) for k in (0, 2, 1, 3)]
+        print(
+            f"{name:<58} | {cells[0]:>23} {cells[1]:>23} | {cells[2]:>23} {cells[3]:>23} | "
+            f"{est:.3f} / {real:.3f}",
+            flush=True,
+        )
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -489,6 +624,7 @@ def main() -> None:
         type=lambda s: [int(v) for v in s.split(",")],
         default=[1000, 2000, 2500, 3000, 4000, 5000],
     )
+    parser.add_argument("--package", help="job dir of the verdict part (default: trains one)")
     parser.add_argument("--evidently-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.evidently_worker:
@@ -500,9 +636,14 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at start"
     )
     for part in args.parts.split(","):
-        {"drift": drift_part, "timing": timing_part, "cbpe": cbpe_part, "gate": gate_part}[part](
-            args
-        )
+        parts = {
+            "drift": drift_part,
+            "timing": timing_part,
+            "cbpe": cbpe_part,
+            "gate": gate_part,
+            "verdict": verdict_part,
+        }
+        parts[part](args)
 
 
 if __name__ == "__main__":

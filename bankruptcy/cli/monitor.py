@@ -11,8 +11,9 @@ CURRENT is a CSV/Parquet file of companies, or the service's prediction-log fold
 --log-dir``) with an optional time window. Writes ``monitor.json`` and ``monitor.html`` in
 ``--out`` and, with ``--logger wandb``, a W&B run of job type ``monitor`` in the model's group.
 Without labels, performance is estimated from the package's calibrated probabilities of default
-(every package but those built with ``calibration=none``); ``--labels COLUMN`` adds the
-realized metrics and calibration.
+(every package but those built with ``calibration=none``) and judged against the same estimate on
+the package's test rows; ``--labels COLUMN`` adds the realized metrics and calibration, judged
+against the test rows' realized metrics. Each view prints its verdict: worse, better or no change.
 
 Exit codes: 0 checked, 3 drift found with ``--fail-on-drift`` (for cron/Airflow), 2 a problem
 with the input (one line).

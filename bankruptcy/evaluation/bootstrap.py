@@ -40,9 +40,14 @@ def cumulative_counts(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, ..
         flagging everything down to that position, and a mask of the last
         position of each group of tied scores (the only valid cut points).
     """
-    order = np.argsort(-scores, axis=-1, kind="stable")
-    sorted_scores = np.take_along_axis(scores, order, axis=-1)
-    sorted_y = np.take_along_axis(y, order, axis=-1).astype(np.int64)
+    if np.all(scores[..., :-1] >= scores[..., 1:]):  # sorted already (label draws): as is
+        sorted_scores, sorted_y = scores, y
+    else:
+        order = np.argsort(-scores, axis=-1, kind="stable")
+        sorted_scores = np.take_along_axis(scores, order, axis=-1)
+        sorted_y = np.take_along_axis(y, order, axis=-1)
+    # 0/1 labels count as integers; probabilities (expected labels) keep their fractions
+    sorted_y = sorted_y.astype(np.result_type(y.dtype, np.int64))
     tp = np.cumsum(sorted_y, axis=-1)
     fp = np.cumsum(1 - sorted_y, axis=-1)
     is_last = np.ones(scores.shape, dtype=bool)
@@ -54,7 +59,10 @@ class Batch:
     """Labels, scores and predicted labels of ``b`` resamples, each of ``n`` rows.
 
     Shared intermediate results (confusion counts, the sorted score curve) are
-    computed once per batch and reused by every metric.
+    computed once per batch and reused by every metric. Labels may be probabilities of
+    the positive class instead of 0/1: the counts are then expected counts, and the metrics
+    those of the expected confusion matrices (confidence-based performance estimation,
+    `bankruptcy.monitoring.estimate`).
     """
 
     def __init__(self, y: np.ndarray, scores: np.ndarray, labels: np.ndarray):
@@ -65,12 +73,12 @@ class Batch:
     @cached_property
     def confusion(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per-resample ``tp, fp, fn, tn`` counts of the predicted labels (float)."""
-        y, lab = self.y.astype(bool), self.labels.astype(bool)
-        tp = (y & lab).sum(-1).astype(float)
-        fp = (~y & lab).sum(-1).astype(float)
-        fn = (y & ~lab).sum(-1).astype(float)
-        tn = (~y & ~lab).sum(-1).astype(float)
-        return tp, fp, fn, tn
+        y, lab = self.y.astype(float), self.labels.astype(bool)
+        flagged = np.where(lab, y, 0.0).sum(-1), lab.sum(-1).astype(float)
+        positives, n = y.sum(-1), float(y.shape[-1])
+        tp, fp = flagged[0], flagged[1] - flagged[0]
+        fn = positives - tp
+        return tp, fp, fn, n - tp - fp - fn
 
     @cached_property
     def curve(self) -> dict[str, np.ndarray]:

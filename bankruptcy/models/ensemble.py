@@ -18,11 +18,18 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import StackingClassifier, VotingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from bankruptcy.core.params import invalid
+from bankruptcy.models.labels import binary_targets
+
+#: Probabilities closer than this are tied when ranked against the fitting rows': a base
+#: model scores a row a rounding error apart alone and in a batch (BLAS sums in another
+#: order), which would move a fitting row's rank by a whole place.
+TIE = 1e-12
 
 
 class _Ensemble(ClassifierMixin, BaseEstimator):
@@ -54,6 +61,13 @@ class _Ensemble(ClassifierMixin, BaseEstimator):
         """The fitted base models by name."""
         check_is_fitted(self)
         return self.ensemble_.named_estimators_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # what every base model takes (scikit-learn's ensemble of the same base models says)
+        inner = get_tags(self._make(list(self.estimators))).input_tags
+        tags.input_tags.sparse, tags.input_tags.allow_nan = inner.sparse, inner.allow_nan
+        return tags
 
 
 class StackingEnsemble(_Ensemble):
@@ -178,6 +192,8 @@ class VotingEnsemble(_Ensemble):
 
     def fit(self, X, y):
         """Fit the base models on (`X`, `y`); for rank averaging keep their score references."""
+        if self.average == "rank":
+            binary_targets(self, y)  # one score per model: the probability of classes_[1]
         super().fit(X, y)
         if self.average == "rank":
             self.reference_ = np.sort(self._base_scores(X), axis=0)
@@ -200,14 +216,20 @@ class VotingEnsemble(_Ensemble):
         scores, n = self._base_scores(X), len(self.reference_)
         quantiles = np.column_stack(
             [  # ties sit halfway between their first and last place
-                np.searchsorted(ref, s, "left") + np.searchsorted(ref, s, "right")
+                np.searchsorted(ref, s - TIE, "left") + np.searchsorted(ref, s + TIE, "right")
                 for ref, s in zip(self.reference_.T, scores.T, strict=True)
             ]
         ) / (2 * n)
         return np.average(quantiles, axis=1, weights=self.weights) - self.offset_
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = self.average == "probability"
+        return tags
+
     def predict(self, X):
         """Most probable class of each row; with rank averaging, the sign of the decision."""
+        check_is_fitted(self)
         if self.average == "rank":
             return self.classes_[(self.decision_function(X) > 0).astype(int)]
         return super().predict(X)

@@ -20,10 +20,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bankruptcy.core.params import invalid
+from bankruptcy.models.labels import binary_targets
 
 # Option name -> torch.nn class name (looked up when the network is built, so torch stays unloaded).
 ACTIVATIONS = {
@@ -194,13 +194,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float32)
-        check_classification_targets(y)
-        self.classes_, y01 = np.unique(y, return_inverse=True)
-        if len(self.classes_) != 2:
-            raise ValueError(
-                f"Only binary classification is supported: y has {len(self.classes_)} "
-                f"class(es) {self.classes_[:5].tolist()}, MLPClassifier needs exactly 2."
-            )
+        y01 = binary_targets(self, y)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         train_idx, val_idx = self._split(y01, seed)
         self.pos_weight_ = self._effective_pos_weight(y01[train_idx])

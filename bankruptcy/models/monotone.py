@@ -17,14 +17,14 @@ The builder wraps a model whose config sets ``monotone``
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bankruptcy.core.params import invalid
-from bankruptcy.preprocess.checks import PreprocessError
+from bankruptcy.models.labels import binary_targets
+from bankruptcy.preprocess.checks import PreprocessError, input_names, listed
 from bankruptcy.preprocess.concepts import ReadsColumnNames
 
 #: Libraries whose classifiers take ``monotone_constraints`` (one sign per column); LightGBM
@@ -53,6 +53,12 @@ class Monotone(ReadsColumnNames, ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
+    classes_ : ndarray of shape (2,)
+        The two labels seen in ``fit``, sorted; a sign is the direction of the probability of
+        ``classes_[1]`` (bankrupt, 1 in the project's 0/1 data).
+    n_features_in_, feature_names_in_
+        Width and (DataFrame) column names seen in ``fit``; an array's columns are called
+        ``x0``, ``x1``... in `constraints_` and ``monotone``.
     estimator_ : classifier
         The fitted, constrained booster.
     constraints_ : dict of str to int
@@ -84,9 +90,10 @@ class Monotone(ReadsColumnNames, ClassifierMixin, BaseEstimator):
     def fit(self, X, y, **fit_params):
         """Find each column's sign on (`X`, `y`), then fit the booster under those constraints."""
         self._validate_params()
-        names = [str(c) for c in X.columns] if hasattr(X, "columns") else None
-        if names is None:
-            names = [f"x{j}" for j in range(np.shape(X)[1])]
+        values, y = validate_data(self, X, y, ensure_all_finite=False)
+        X = X if hasattr(X, "columns") else values  # see `_rows`
+        binary_targets(self, y)
+        names = [str(c) for c in input_names(self)]
         self.constraints_ = column_signs(self.monotone, X, y, names)
         booster = clone(self.estimator)
         signs = [self.constraints_[n] for n in names]
@@ -95,28 +102,30 @@ class Monotone(ReadsColumnNames, ClassifierMixin, BaseEstimator):
             signs = "(" + ",".join(map(str, signs)) + ")"
         booster.set_params(**{_parameter_of(booster): signs})
         self.estimator_ = booster.fit(X, y, **fit_params)
-        self.classes_ = self.estimator_.classes_
-        self.n_features_in_ = len(names)
-        if hasattr(X, "columns"):
-            self.feature_names_in_ = np.asarray(names, dtype=object)
         return self
+
+    def _rows(self, X, reset: bool):
+        """`X` checked as scikit-learn checks its input (width, names, numbers); a DataFrame
+        goes on to the booster as it came, so the booster keeps its column names."""
+        values = validate_data(self, X, reset=reset, ensure_all_finite=False)
+        return X if hasattr(X, "columns") else values
 
     @available_if(_inner_has("predict_proba"))
     def predict_proba(self, X):
         """The constrained booster's probabilities."""
         check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
+        return self.estimator_.predict_proba(self._rows(X, reset=False))
 
     @available_if(_inner_has("decision_function"))
     def decision_function(self, X):
         """The constrained booster's decision scores."""
         check_is_fitted(self)
-        return self.estimator_.decision_function(X)
+        return self.estimator_.decision_function(self._rows(X, reset=False))
 
     def predict(self, X):
         """The constrained booster's labels."""
         check_is_fitted(self)
-        return self.estimator_.predict(X)
+        return self.estimator_.predict(self._rows(X, reset=False))
 
     @property
     def delegate_(self):
@@ -132,7 +141,8 @@ class Monotone(ReadsColumnNames, ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        tags.input_tags.allow_nan = True  # the boosters' own missing-value branches
+        tags.classifier_tags.multi_class = False  # a sign says where the PD goes
         return tags
 
 
@@ -159,7 +169,7 @@ def column_signs(monotone, X, y, names: list[str]) -> dict[str, int]:
     if unknown:
         raise PreprocessError(
             f"model.{KEY} names {unknown}, which the model's input lacks (its columns: "
-            f"{', '.join(names[:10])}{', ...' if len(names) > 10 else ''})"
+            f"{listed(names)})"
         )
     return {n: int(monotone.get(n, 0)) for n in names}
 

@@ -13,8 +13,10 @@ coefficients): it saves and loads with skops without any optbinning object.
 
 Conventions
 -----------
-WoE is risk-oriented: ``WoE = ln(bankrupt share of the bin / healthy share of the bin)``, so a
-bin riskier than average has WoE > 0. Points follow the field's convention, higher = healthier:
+Labels are any two values; the bankrupt class is ``classes_[1]``, scikit-learn's positive class
+(1 in the project's 0/1 data). WoE is risk-oriented:
+``WoE = ln(bankrupt share of the bin / healthy share of the bin)``, so a bin riskier than
+average has WoE > 0. Points follow the field's convention, higher = healthier:
 ``score = offset + factor * ln(healthy:bankrupt odds)`` with ``factor = pdo / ln 2`` and
 ``offset = base_score - factor * ln(base_odds)``; a company's score is ``base_points_`` plus
 the points of its bin in each feature.
@@ -31,11 +33,11 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bankruptcy.core.params import invalid
-from bankruptcy.preprocess.checks import PreprocessError
+from bankruptcy.models.labels import binary_targets
+from bankruptcy.preprocess.checks import PreprocessError, input_names, listed
 from bankruptcy.preprocess.concepts import ReadsColumnNames
 
 #: optbinning's monotonic trends a feature's bankrupt rate may be asked to follow. The
@@ -93,6 +95,14 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
+    classes_ : ndarray of shape (2,)
+        The two labels seen in ``fit``, sorted; ``classes_[1]`` is the bankrupt class (1 in
+        the project's 0/1 data), whose share per bin the WoE and points contrast.
+    n_features_in_ : int
+        Columns seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Their names, when ``fit`` got a DataFrame with string column names; an array's
+        columns are called ``x0``, ``x1``... (`features_`, `iv_`, ``monotonic_trend``).
     features_ : list of str
         The features in the scorecard, by decreasing IV.
     splits_ : list of ndarray
@@ -182,16 +192,10 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         from optbinning import OptimalBinning  # ~1 s of imports: only scorecard jobs pay
 
         self._validate_params()
-        check_classification_targets(y)
-        y = np.asarray(y).astype(int)
-        if not set(np.unique(y)) <= {0, 1}:
-            raise PreprocessError(f"{STEP}: labels must be 0/1 (1 = bankrupt)")
-        names, values = _columns(X)
+        values, y = validate_data(self, X, y, ensure_all_finite=False, dtype=np.float64)
+        y = binary_targets(self, y)
+        names, values = self._columns(values)
         trends = self._trends(names)
-        self.classes_ = np.array([0, 1])
-        self.n_features_in_ = len(names)
-        if hasattr(X, "columns"):
-            self.feature_names_in_ = np.asarray(names, dtype=object)
 
         binned, woe_columns = {}, {}
         for j, name in enumerate(names):
@@ -242,7 +246,7 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         if unknown:
             raise PreprocessError(
                 f"{STEP}: model.monotonic_trend names {unknown}, which the model's input lacks "
-                f"(its columns: {', '.join(names[:10])}{', ...' if len(names) > 10 else ''})"
+                f"(its columns: {listed(names)})"
             )
         return {name: self.monotonic_trend.get(name, "auto_asc_desc") for name in names}
 
@@ -272,10 +276,17 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         ]
         self.base_points_ = float(round_(offset - factor * self.intercept_)) + 0.0
 
+    def _columns(self, values: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """The input's column names (those seen in ``fit``, else scikit-learn's ``x0``, ``x1``
+        ...) and its validated values with infinities as NaN (the missing-value bin)."""
+        values = np.where(np.isinf(values), np.nan, values)
+        return [str(c) for c in input_names(self)], values
+
     def _bins(self, X) -> np.ndarray:
         """Bin index of each row in each scorecard feature (the missing bin last)."""
         check_is_fitted(self)
-        names, values = _columns(X, getattr(self, "feature_names_in_", None))
+        values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64, reset=False)
+        names, values = self._columns(values)
         return np.column_stack(
             [
                 _bin_index(values[:, names.index(n)], splits)
@@ -295,8 +306,10 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X) -> np.ndarray:
-        """1 (bankrupt) where the probability is at least 0.5."""
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+        """``classes_[1]`` (bankrupt) where its probability is above 0.5, else ``classes_[0]``
+        (the sign of `decision_function`, as scikit-learn's classifiers)."""
+        check_is_fitted(self)
+        return self.classes_[(self.decision_function(X) > 0).astype(np.int64)]
 
     def feature_points(self, X) -> pd.DataFrame:
         """Points of each row in each scorecard feature (columns `features_`)."""
@@ -338,22 +351,9 @@ class Scorecard(ReadsColumnNames, ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        tags.input_tags.allow_nan = True  # missing values have a bin of their own
+        tags.classifier_tags.multi_class = False  # WoE contrasts two classes
         return tags
-
-
-def _columns(X, fitted_names=None) -> tuple[list[str], np.ndarray]:
-    """Column names and float values, non-finite values as NaN; an array's columns are
-    `fitted_names` (the names seen in ``fit``), else ``x0``, ``x1``..."""
-    values = np.array(X, dtype=float)
-    if values.ndim != 2:
-        raise ValueError(f"{STEP}: expected 2D rows, got shape {values.shape}")
-    values[~np.isfinite(values)] = np.nan
-    if hasattr(X, "columns"):
-        return [str(c) for c in X.columns], values
-    if fitted_names is not None:
-        return [str(c) for c in fitted_names], values
-    return [f"x{j}" for j in range(values.shape[1])], values
 
 
 def _bin_index(x: np.ndarray, splits: np.ndarray) -> np.ndarray:

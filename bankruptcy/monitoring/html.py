@@ -135,8 +135,9 @@ def write_html(
             figures=saved(
                 "performance",
                 plots.performance_figure(report["performance"]),
-                "Metrics with intervals: reference test rows (bootstrap), label-free "
-                "estimate (label draws), realized (bootstrap) when labels are known.",
+                "Metrics with intervals: the label-free estimate on the reference (test) "
+                "rows and on the window, the realized metrics of both when labels are known. "
+                "Each window view is judged against the same view of the reference rows.",
             ),
         ),
     ]
@@ -157,7 +158,8 @@ def _summary_lines(report: dict) -> list[str]:
         f"Dataset: {verdict}. Drifted columns: {', '.join(drift['columns']) or 'none'}.",
         _multivariate_line(drift.get("multivariate")),
     ]
-    return lines + performance_lines(report["performance"])[:1]
+    performance = performance_lines(report["performance"])
+    return lines + [performance[0], *(line for line in performance if " verdict: " in line)]
 
 
 def _multivariate_line(mv: dict | None) -> str:
@@ -170,10 +172,18 @@ def _multivariate_line(mv: dict | None) -> str:
     )
 
 
+#: What each performance view is judged against.
+AGAINST = {
+    "estimated": "the same estimate on the reference rows",
+    "realized": "the reference rows' realized value",
+}
+
+
 def performance_lines(performance: dict) -> list[str]:
-    """The estimated and realized ROC-AUC (and realized calibration) in words."""
+    """The estimated and realized ROC-AUC against their references, each view's verdict (and
+    realized calibration) in words."""
     lines = []
-    for name in ("estimated", "realized"):
+    for name, against in AGAINST.items():
         part = performance.get(name)
         if part is None:
             continue
@@ -184,12 +194,48 @@ def performance_lines(performance: dict) -> list[str]:
         text = f"{name.capitalize()} ROC-AUC {_num(auc.get('value'))} "
         text += f"[{_num(auc.get('low'))}, {_num(auc.get('high'))}]"
         if "reference" in auc:
-            text += f" vs reference {_num(auc['reference'])}"
-            text += " (worse)" if auc["worse_than_reference"] else ""
+            text += f" vs {against} {_num(auc['reference'])}: difference "
+            text += f"{_signed(auc['difference'])} " + _difference_range(auc)
+            text += f", {auc['change']}"
         lines.append(text + ".")
+        if "verdict" in part:
+            lines.append(_verdict_line(name, part))
         if "calibration" in part:
             lines.append(_calibration_line(part["calibration"]))
     return lines or ["No performance figures."]
+
+
+def _difference_range(figures: dict) -> str:
+    """The difference's interval (realized) or the range of differences without change
+    (estimated), in brackets."""
+    if "no_change_low" in figures:
+        low, high, label = figures["no_change_low"], figures["no_change_high"], "no change: "
+    else:
+        low, high, label = figures["difference_low"], figures["difference_high"], ""
+    return f"[{label}{_signed(low)}, {_signed(high)}]"
+
+
+def _verdict_line(name: str, part: dict) -> str:
+    """ "<view> verdict: worse: metric value vs reference, ... (better: ...)" and the
+    intervals' coverage."""
+    moved = {"worse": [], "better": []}
+    for metric, figures in part["metrics"].items():
+        if figures.get("change") in moved:
+            moved[figures["change"]].append(
+                f"{metric} {_num(figures['value'])} vs {_num(figures['reference'])}"
+            )
+    view = "Label-free" if name == "estimated" else "Realized"
+    text = f"{view} verdict: {part['verdict']}"
+    if moved["worse"]:
+        text += ": " + ", ".join(moved["worse"])
+    if moved["better"]:
+        better = ", ".join(moved["better"])
+        text += f" (better: {better})" if moved["worse"] else f": {better}"
+    compared = sum("change" in figures for figures in part["metrics"].values())
+    return (
+        f"{text}; intervals at {part['comparison_confidence']:.2%} per metric, "
+        f"{part['confidence']:.0%} over the {compared}."
+    )
 
 
 def _calibration_line(c: dict) -> str:
@@ -203,6 +249,10 @@ def _calibration_line(c: dict) -> str:
 
 def _num(value, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _signed(value, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:+.{digits}f}"
 
 
 def _key_figures(report: dict) -> pd.DataFrame:

@@ -83,10 +83,13 @@ def headline(report: dict) -> dict[str, float]:
         "monitor/log_lines_skipped": (report.get("log") or {}).get("lines_skipped"),
     }
     performance = report["performance"]
-    for stage in ("estimated", "realized"):
-        metrics = (performance.get(stage) or {}).get("metrics") or {}
+    for stage in ("reference_estimated", "estimated", "realized"):
+        part = performance.get(stage) or {}
+        metrics = part.get("metrics") or {}
         if "roc_auc" in metrics:
             figures[f"monitor/roc_auc_{stage}"] = metrics["roc_auc"]["value"]
+        if "verdict" in part:  # 1 when some metric is worse than the reference's
+            figures[f"monitor/{stage}_worse"] = float(part["verdict"] == "worse")
     return {k: v for k, v in figures.items() if v is not None}
 
 

@@ -13,13 +13,17 @@ from bankruptcy.evaluation import metrics
 from bankruptcy.evaluation.bootstrap import Bootstrap, batch_metric
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.pd_validation import calibration_statistics
-from bankruptcy.monitoring.compare import summary, versus_reference
+from bankruptcy.monitoring.compare import (
+    WINDOW,
+    Reference,
+    compared,
+    stream_seed,
+    summary,
+    versus_reference,
+)
 
 #: What the monitor reports once labels are known (brier and ece need probabilities).
 REALIZED_METRICS = ("roc_auc", "pr_auc", "brier", "ece", "precision", "recall")
-
-#: Point values and bootstrap draws of metrics on the reference (test) rows.
-Reference = tuple[dict, dict]
 
 
 def one_class_status(labels: np.ndarray) -> str | None:
@@ -67,19 +71,9 @@ def metric_draws(
     return values, draws
 
 
-def describe(
-    values: dict, draws: dict, reference: Reference | None, confidence: float
-) -> dict[str, dict]:
-    """Per metric: value with interval and, given `reference`, the comparison with it."""
-    described = {}
-    for name, value in values.items():
-        described[name] = summary(value, draws[name], confidence)
-        if reference is not None and name in reference[0]:
-            ref_values, ref_draws = reference
-            described[name] |= versus_reference(
-                name, draws[name], value, ref_draws[name], ref_values[name], confidence
-            )
-    return described
+def describe(values: dict, draws: dict, confidence: float) -> dict[str, dict]:
+    """Per metric: value with its bootstrap interval."""
+    return {name: summary(value, draws[name], confidence) for name, value in values.items()}
 
 
 def realized_performance(
@@ -114,8 +108,9 @@ def realized_performance(
     dict
         ``status`` ("ok" or why not), ``n_labelled``, ``n_bankrupt`` and ``metrics``:
         per metric ``value``, ``low``, ``high`` and, with a reference, ``reference``,
-        ``difference`` (with ``difference_low``/``difference_high``) and
-        ``worse_than_reference``; for probabilities also ``calibration``: mean PD against
+        ``difference`` (with ``difference_low``/``difference_high``),
+        ``worse_than_reference`` and ``change``, and the ``verdict`` over all metrics
+        (`compare.compared`); for probabilities also ``calibration``: mean PD against
         the observed rate, calibration intercept, slope and goodness-of-fit p-value
         (`bankruptcy.evaluation.pd_validation.calibration_statistics`).
     """
@@ -125,9 +120,17 @@ def realized_performance(
     status = one_class_status(y)
     if status is not None:
         return {"status": status} | result
-    values, draws = metric_draws(y, s, threshold, kind, n_resamples, seed)
-    described = describe(values, draws, reference, confidence)
-    result |= {"confidence": confidence, "metrics": described}
+    values, draws = metric_draws(y, s, threshold, kind, n_resamples, stream_seed(seed, WINDOW))
+    result |= {"confidence": confidence, "metrics": describe(values, draws, confidence)}
+    if reference is not None:
+        (ref_values, ref_draws), names = reference, [n for n in values if n in reference[0]]
+
+        def comparison(name, each):
+            return versus_reference(
+                name, draws[name], values[name], ref_draws[name], ref_values[name], each
+            )
+
+        result |= compared(result["metrics"], comparison, names, confidence)
     if ScoreKind(kind) is ScoreKind.PROBA:
         result["calibration"] = calibration_statistics(y, s, confidence)
     return {"status": "ok"} | result

@@ -8,8 +8,11 @@ JSON-ready dict (NaN and infinities become ``None``):
   ``univariate`` and ``multivariate`` details, the ``rule`` in words;
 - ``scores``: KS p-value, PSI, share above the threshold;
 - ``quality``: missingness, out-of-range values, rows rejected by the contract;
-- ``performance``: ``reference`` (test rows), ``estimated`` (without labels) and, given
-  labels, ``realized``;
+- ``performance``: ``reference`` (realized metrics of the test rows),
+  ``reference_estimated`` (the label-free estimate on the test rows' scores),
+  ``estimated`` (the window without labels, judged against ``reference_estimated``) and,
+  given labels, ``realized`` (judged against ``reference``); each comparison ends in a
+  ``verdict`` ("worse", "better" or "no change");
 - ``columns``: per column test, p-values, effect sizes, missingness, out-of-range share.
 
 The dataset-level false-alarm rate is at most ``alpha``: the per-column tests share
@@ -27,8 +30,9 @@ import pandas as pd
 from bankruptcy.core.errors import UserError
 from bankruptcy.core.jsonable import json_ready
 from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.monitoring.compare import REFERENCE, stream_seed
 from bankruptcy.monitoring.drift import column_kinds, feature_drift
-from bankruptcy.monitoring.estimate import estimate_performance
+from bankruptcy.monitoring.estimate import estimate_performance, reference_estimate
 from bankruptcy.monitoring.inputs import (
     align_columns,
     as_labels,
@@ -147,37 +151,19 @@ def monitor(
         drift["dataset"] = drift["dataset"] or mv["drift"]
     quality, quality_table = data_quality(reference, current, kinds, rows_rejected, alpha)
 
-    performance = {"calibrated": bool(calibrated), "threshold": float(threshold)}
-    reference_metrics = None
-    if reference_labels is not None:
-        y_ref = as_labels(reference_labels, "reference labels", len(ref_scores))
-        known = ~np.isnan(y_ref)
-        status = one_class_status(y_ref[known])
-        if status is None:
-            reference_metrics = metric_draws(
-                y_ref[known], ref_scores[known], threshold, score_kind, n_resamples, seed
-            )
-            performance["reference"] = {
-                "status": "ok",
-                "n_labelled": int(known.sum()),
-                "metrics": describe(*reference_metrics, None, confidence),
-            }
-        else:
-            performance["reference"] = {"status": status}
-    performance["estimated"] = estimate_performance(
-        cur_scores, threshold, calibrated, reference_metrics, n_draws, confidence, seed
+    performance = performance_views(
+        ref_scores,
+        cur_scores,
+        threshold,
+        calibrated,
+        reference_labels=reference_labels,
+        labels=labels,
+        score_kind=score_kind,
+        n_draws=n_draws,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        seed=seed,
     )
-    if labels is not None:
-        performance["realized"] = realized_performance(
-            as_labels(labels, "labels", len(current)),
-            cur_scores,
-            threshold,
-            score_kind,
-            reference_metrics,
-            n_resamples,
-            confidence,
-            seed,
-        )
 
     columns = column_table.merge(quality_table, on="column").set_index("column")
     report = {
@@ -202,6 +188,74 @@ def monitor(
         },
     }
     return json_ready(report)
+
+
+def performance_views(
+    reference_scores: np.ndarray,
+    scores: np.ndarray,
+    threshold: float,
+    calibrated: bool,
+    *,
+    reference_labels=None,
+    labels=None,
+    score_kind: ScoreKind = ScoreKind.PROBA,
+    n_draws: int = 500,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> dict:
+    """The report's ``performance``: each view of the window beside the same view of the
+    reference (test) rows, which it is judged against (see `monitor` for the parameters).
+
+    ``reference`` and ``realized`` need labels, ``reference_estimated`` and ``estimated``
+    calibrated probabilities.
+    """
+    performance = {"calibrated": bool(calibrated), "threshold": float(threshold)}
+    reference_metrics = None
+    if reference_labels is not None:
+        y_ref = as_labels(reference_labels, "reference labels", len(reference_scores))
+        known = ~np.isnan(y_ref)
+        status = one_class_status(y_ref[known])
+        performance["reference"] = {"status": status}
+        if status is None:
+            reference_metrics = metric_draws(
+                y_ref[known],
+                reference_scores[known],
+                threshold,
+                score_kind,
+                n_resamples,
+                stream_seed(seed, REFERENCE),
+            )
+            performance["reference"] = {
+                "status": "ok",
+                "n_labelled": int(known.sum()),
+                "metrics": describe(*reference_metrics, confidence),
+            }
+    estimate = None
+    if calibrated:
+        estimate = reference_estimate(
+            reference_scores, threshold, n_resamples, stream_seed(seed, REFERENCE)
+        )
+        performance["reference_estimated"] = {
+            "status": "ok",
+            "n_rows": len(reference_scores),
+            "metrics": describe(estimate.values, estimate.draws, confidence),
+        }
+    performance["estimated"] = estimate_performance(
+        scores, threshold, calibrated, estimate, n_draws, confidence, seed
+    )
+    if labels is not None:
+        performance["realized"] = realized_performance(
+            as_labels(labels, "labels", len(scores)),
+            scores,
+            threshold,
+            score_kind,
+            reference_metrics,
+            n_resamples,
+            confidence,
+            seed,
+        )
+    return performance
 
 
 def _rule(univariate_alpha: float, multivariate_alpha: float | None) -> str:

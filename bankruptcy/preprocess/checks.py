@@ -63,3 +63,10 @@ def input_names(estimator, input_features=None) -> np.ndarray:
         return np.asarray(input_features, dtype=object)
     default = np.asarray([f"x{i}" for i in range(estimator.n_features_in_)], dtype=object)
     return getattr(estimator, "feature_names_in_", default)
+
+
+def listed(names, shown: int = 10) -> str:
+    """The first `shown` of `names`, comma-separated, and ``...`` if there are more (for a
+    message naming the columns a step received)."""
+    names = [str(n) for n in names]
+    return ", ".join(names[:shown]) + (", ..." if len(names) > shown else "")

@@ -79,7 +79,10 @@ class Cleaner(TransformerMixin, BaseEstimator):
         """Learn which columns to keep and which to flag."""
         self._validate_params()
         require_numeric(X, "preprocess/clean")
-        values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
+        # one row makes every column constant: two at least, or nothing is learned
+        values = validate_data(
+            self, X, ensure_all_finite=False, dtype=np.float64, ensure_min_samples=2
+        )
         names = input_names(self)
         infinite = np.isinf(values)
         frame = pd.DataFrame(np.where(infinite, np.nan, values), columns=names)

@@ -39,8 +39,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import validate_data
 
-from bankruptcy.preprocess.checks import PreprocessError
+from bankruptcy.preprocess.checks import PreprocessError, input_names, listed, require_numeric
 
 VOCABULARY = (
     "working_capital_to_assets",
@@ -152,17 +153,29 @@ def require_concepts(concepts, names, step: str) -> dict[str, str]:
     return {n: concepts[n] for n in names}
 
 
+def named_rows(estimator, X, step: str, reset: bool) -> pd.DataFrame:
+    """`X` checked as scikit-learn checks an estimator's input, as a DataFrame to evaluate
+    concepts on.
+
+    Numbers only (a text column is one line naming it), missing and infinite values allowed;
+    ``reset=False`` (after ``fit``) checks the width and the column names against those seen
+    in ``fit``. A DataFrame named as in ``fit`` comes back as it is; other rows get the names
+    seen in ``fit``, else scikit-learn's ``x0``, ``x1``... (which concepts may then name).
+    """
+    require_numeric(X, step)
+    values = validate_data(estimator, X, reset=reset, ensure_all_finite=False, dtype=np.float64)
+    frame = isinstance(X, pd.DataFrame)
+    if frame and hasattr(estimator, "feature_names_in_"):
+        return X
+    return pd.DataFrame(values, columns=input_names(estimator), index=X.index if frame else None)
+
+
 def evaluate(frame: pd.DataFrame, expressions: dict[str, str], step: str) -> pd.DataFrame:
     """Evaluate concept expressions on `frame`; one float column per concept.
 
     Division by zero gives +/-inf (or NaN for 0/0), which the cleaning step turns into missing
     values and, with ``flag_infinite``, into a flag column.
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise PreprocessError(
-            f"{step} needs named columns (a pandas DataFrame) to evaluate dataset.concepts; "
-            "the steps before it must output DataFrames (set_output(transform='pandas'))"
-        )
     columns = {}
     for name, expression in expressions.items():
         try:
@@ -171,7 +184,8 @@ def evaluate(frame: pd.DataFrame, expressions: dict[str, str], step: str) -> pd.
         except Exception as error:  # pandas raises several types for a bad expression
             raise PreprocessError(
                 f"{step}: concept {name!r} = {expression!r} cannot be evaluated on the columns "
-                f"reaching this step ({type(error).__name__}: {error}); fix it in "
+                f"reaching this step ({type(error).__name__}: {error}; the columns: "
+                f"{listed(frame.columns)}); fix it in "
                 "conf/dataset/<dataset>.yaml, or use a preprocessing preset that keeps the raw "
                 "columns (preprocess=raw)"
             ) from None

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from bankruptcy.core.params import invalid
+from bankruptcy.preprocess.checks import input_names
 from bankruptcy.preprocess.concepts import (
     ALTMAN_FORMS,
     OHLSON_INDICATORS,
@@ -18,6 +19,7 @@ from bankruptcy.preprocess.concepts import (
     altman_z,
     choose_altman_form,
     evaluate,
+    named_rows,
     require_concepts,
 )
 
@@ -85,17 +87,21 @@ class ConceptFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
         """Check the concepts exist and evaluate on `X`; choose the Altman form."""
         self._validate_params()
         self.form_, self.expressions_ = self._plan()
+        rows = named_rows(self, X, STEP, reset=True)
         # Evaluating on one row fails in fit, not at predict time, on a bad expression.
-        self.new_features_ = list(self._new_columns(X.iloc[:1]).columns)
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.shape[1]
+        self.new_features_ = list(self._new_columns(rows.iloc[:1]).columns)
         log.info("%s (%s): adds %s", STEP, "+".join(self.recipes), self.new_features_)
         return self
 
     def transform(self, X):
-        """Return `X` with the domain feature columns appended."""
+        """`X` with the domain feature columns appended: a DataFrame for a DataFrame (the
+        steps after it read the new columns' names), else an array."""
         check_is_fitted(self)
-        return pd.concat([X, self._new_columns(X)], axis=1)
+        rows = named_rows(self, X, STEP, reset=False)
+        new = self._new_columns(rows)
+        if isinstance(X, pd.DataFrame):
+            return pd.concat([X, new], axis=1)
+        return np.hstack([rows.to_numpy(), new.to_numpy()])
 
     def _new_columns(self, X) -> pd.DataFrame:
         values = evaluate(X, self.expressions_, STEP)
@@ -123,4 +129,10 @@ class ConceptFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         """Input column names followed by the new feature names."""
         check_is_fitted(self)
-        return np.asarray([*self.feature_names_in_, *self.new_features_], dtype=object)
+        names = input_names(self, input_features)
+        return np.asarray([*names, *self.new_features_], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # a missing ratio gives missing features
+        return tags

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 # Makes sklearn.impute.IterativeImputer importable for conf/preprocess/imputer/iterative.yaml;
 # Hydra imports this module (the outer _target_) before resolving the nested one.
 from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import SimpleImputer
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -26,12 +27,18 @@ class NumericImputer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    imputer : estimator
+    imputer : estimator or None
         A scikit-learn imputer (``SimpleImputer``, ``KNNImputer``, ``IterativeImputer``); it is
-        cloned in `fit`.
+        cloned in `fit`. None: the median of each training column (``preprocess/imputer=median``,
+        `_median_imputer`).
+
+    Attributes
+    ----------
+    imputer_ : estimator
+        The fitted clone.
     """
 
-    _parameter_constraints: dict = {"imputer": [HasMethods(["fit", "transform"])]}
+    _parameter_constraints: dict = {"imputer": [HasMethods(["fit", "transform"]), None]}
 
     def __init__(self, imputer=None):
         self.imputer = imputer
@@ -41,7 +48,8 @@ class NumericImputer(TransformerMixin, BaseEstimator):
         self._validate_params()
         require_numeric(X, STEP)
         values = validate_data(self, X, ensure_all_finite=False, dtype=np.float64)
-        self.imputer_ = clone(self.imputer).set_output(transform="default").fit(_writable(values))
+        imputer = _median_imputer() if self.imputer is None else clone(self.imputer)
+        self.imputer_ = imputer.set_output(transform="default").fit(_writable(values))
         return self
 
     def transform(self, X):
@@ -60,6 +68,12 @@ class NumericImputer(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _median_imputer() -> SimpleImputer:
+    """Training medians (robust to the ratios' heavy tails); a column without any value is
+    kept, filled with 0, so the output width never depends on the rows."""
+    return SimpleImputer(strategy="median", keep_empty_features=True)
 
 
 def _writable(values: np.ndarray) -> np.ndarray:

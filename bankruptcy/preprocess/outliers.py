@@ -6,19 +6,19 @@ training rows during ``fit`` only, so validation and test rows are never dropped
 
 from __future__ import annotations
 
-import logging
 import warnings
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin, clone
+from sklearn.neighbors import LocalOutlierFactor
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from bankruptcy.core.params import invalid
 from bankruptcy.preprocess.checks import require_numeric
-
-log = logging.getLogger(__name__)
+from bankruptcy.preprocess.rows import RowFilter
 
 
 class Winsorizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -74,34 +74,40 @@ class Winsorizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-class DropOutlierRows(BaseEstimator):
+class DropOutlierRows(RowFilter):
     """Sampler removing training rows an outlier detector flags (``fit_predict`` == -1).
 
     Parameters
     ----------
-    detector : estimator
+    detector : estimator or None
         ``IsolationForest`` or ``LocalOutlierFactor`` (anything with ``fit_predict``); cloned.
-        Runs after imputation: neither accepts missing values.
+        Runs after imputation: neither accepts missing values. None: ``LocalOutlierFactor()``
+        (deterministic: no seed to set).
     keep_bankrupt : bool
-        Never remove bankrupt rows: failing firms are outliers by nature and the rare class.
+        Never remove rows of the positive class (the greatest label: bankrupt, 1): failing
+        firms are outliers by nature and the rare class.
     """
 
     _parameter_constraints: dict = {
-        "detector": [HasMethods(["fit_predict"])],
+        "detector": [HasMethods(["fit_predict"]), None],
         "keep_bankrupt": ["boolean"],
     }
+    STEP = "preprocess/outlier_rows"
 
     def __init__(self, detector=None, keep_bankrupt=True):
         self.detector = detector
         self.keep_bankrupt = keep_bankrupt
 
-    def fit_resample(self, X, y):
-        """Return `X`, `y` without the outlying rows; the count is in `n_removed_` and the log."""
-        self._validate_params()
-        require_numeric(X, "preprocess/outlier_rows")
-        outlier = clone(self.detector).fit_predict(X) == -1
+    def _drops(self, X, y):
+        outlier = clone(self._detector()).fit_predict(X) == -1
         if self.keep_bankrupt:
-            outlier &= np.asarray(y) != 1
-        self.n_removed_ = int(outlier.sum())
-        log.info("preprocess/outlier_rows: removed %d outlying training row(s)", self.n_removed_)
-        return X[~outlier], y[~outlier]
+            outlier &= y != np.unique(y)[-1]
+        return outlier
+
+    def _detector(self):
+        return LocalOutlierFactor() if self.detector is None else self.detector
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = get_tags(self._detector()).input_tags.allow_nan
+        return tags

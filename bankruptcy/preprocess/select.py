@@ -13,8 +13,9 @@ import pandas as pd
 from sklearn import feature_selection
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from bankruptcy.preprocess.checks import check_k
 
@@ -23,11 +24,21 @@ class _RefusesLargeK:
     """Mixin: check the feature-count parameter against the input width before fitting."""
 
     k_param = "k"
+    min_samples = 1
 
     def fit(self, X, y=None, **params):
+        # scikit-learn's own messages for rows that are no 2-D table (or too few), then the width
+        width = check_array(
+            X,
+            accept_sparse=get_tags(self).input_tags.sparse,
+            ensure_all_finite=False,
+            dtype=None,
+            ensure_min_samples=self.min_samples,
+            estimator=self,
+        ).shape[1]
         check_k(
             self.get_params()[self.k_param],
-            np.shape(X)[1],
+            width,
             f"preprocess/select ({type(self).__name__})",
             self.k_param,
         )
@@ -50,6 +61,8 @@ class MutualInfoKBest(_RefusesLargeK, feature_selection.SelectKBest):
         Seed of the estimate's noise.
     """
 
+    min_samples = 2  # neighbours of a row need another row
+
     _parameter_constraints: dict = {
         "k": [Interval(Integral, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
@@ -62,10 +75,20 @@ class MutualInfoKBest(_RefusesLargeK, feature_selection.SelectKBest):
         self.random_state = random_state
 
     def score_func(self, X, y):
-        """Mutual information of each column with `y`."""
+        """Mutual information of each column with `y`, every column taken as continuous (the
+        estimator's default for dense rows; for sparse rows it would switch to counting)."""
         return feature_selection.mutual_info_classif(
-            X, y, n_neighbors=self.n_neighbors, random_state=self.random_state
+            X,
+            y,
+            discrete_features=False,
+            n_neighbors=self.n_neighbors,
+            random_state=self.random_state,
         )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False  # k-NN estimates need continuous, so dense, columns
+        return tags
 
 
 class RFE(_RefusesLargeK, feature_selection.RFE):

@@ -24,7 +24,6 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer, StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bankruptcy.data.polish import load_polish
 from bankruptcy.experiment.builder import build_pipeline
@@ -44,19 +43,6 @@ def _learnable(n=600, seed=0):
     return make_classification(
         n_samples=n, n_features=8, n_informative=5, weights=[0.8], random_state=seed
     )
-
-
-# Every check passes, so no check is listed as an expected failure. Only `check_array_api_input`
-# is skipped by scikit-learn itself (SCIPY_ARRAY_API unset); the MLP computes in torch and does
-# not claim array-API support.
-@parametrize_with_checks(
-    [
-        fast_mlp(validation_fraction=0.0),  # no validation: fixed epoch count
-        fast_mlp(batch_norm=True, activation="tanh"),  # early stopping path
-    ]
-)
-def test_sklearn_estimator_checks(estimator, check):
-    check(estimator)
 
 
 def test_import_config_and_pickle_do_not_load_torch_or_lightning_import_backend_does():

@@ -1,5 +1,6 @@
 """Behaviour on real Polish data: drift found where planted, not where absent; estimates
-close to realized metrics; the gate tells a better model from a seed twin."""
+close to realized metrics and judged against the same estimate on the test rows; the gate
+tells a better model from a seed twin."""
 
 from __future__ import annotations
 
@@ -84,6 +85,65 @@ def test_label_free_estimate_is_close_to_the_realized_auc(package):
     )
     assert estimated["value"] == pytest.approx(realized, abs=0.02)
     assert estimated["low"] <= realized <= estimated["high"]
+
+
+def test_on_its_own_test_rows_the_monitor_reports_no_change(package):
+    """The issue's case: the label-free estimate was judged against the realized ROC-AUC of
+    the test rows and called them worse than themselves. Like with like: the estimate
+    against the same estimate on the test rows, realized against realized."""
+    p = package.scores(package.unseen)
+    report = monitor(
+        package.reference,
+        package.unseen,
+        p,
+        p,
+        package.threshold,
+        calibrated=True,
+        reference_labels=package.unseen_y,
+        labels=package.unseen_y,
+    )
+    performance = report["performance"]
+    estimated, realized = performance["estimated"], performance["realized"]
+    auc = estimated["metrics"]["roc_auc"]
+    assert auc["reference"] == performance["reference_estimated"]["metrics"]["roc_auc"]["value"]
+    assert auc["difference"] == 0 and auc["no_change_low"] < 0 < auc["no_change_high"]
+    assert estimated["verdict"] == realized["verdict"] == "no change"
+    assert realized["metrics"]["roc_auc"]["reference"] == realized["metrics"]["roc_auc"]["value"]
+
+
+@pytest.fixture(scope="module")
+def year5(data_dir, package):
+    """2,000 Polish year-5 companies (bankruptcy within a year; the model learned year 1,
+    within five years), with the year-1 model's probabilities and their outcome."""
+    from bankruptcy.data.polish import load_polish
+
+    data = load_polish(5, data_dir=data_dir)
+    rows = np.random.default_rng(0).choice(len(data.y), 2000, replace=False)
+    X = data.X.iloc[rows].reset_index(drop=True)
+    return X, package.scores(X), data.y.to_numpy()[rows]
+
+
+def test_year_five_companies_scored_by_a_year_one_model_are_reported_worse(package, year5):
+    """Without labels the drop shows in the expected precision (more companies flagged, with
+    lower PDs); with labels in the calibration: year-5 companies fail more often than their
+    year-1 PDs say."""
+    X, p, y = year5
+    test_p = package.scores(package.unseen)
+    report = monitor(
+        package.reference,
+        X,
+        test_p,
+        p,
+        package.threshold,
+        calibrated=True,
+        reference_labels=package.unseen_y,
+        labels=y,
+    )
+    estimated, realized = report["performance"]["estimated"], report["performance"]["realized"]
+    assert estimated["verdict"] == "worse"
+    assert estimated["metrics"]["precision"]["change"] == "worse"
+    assert realized["verdict"] == "worse"
+    assert realized["metrics"]["brier"]["change"] == "worse"
 
 
 def test_gate_promotes_a_clearly_better_challenger(package, polish):

@@ -13,8 +13,9 @@ from sklearn.metrics import roc_auc_score
 from bankruptcy.core.jsonable import json_ready
 from bankruptcy.evaluation.bootstrap import BATCH_METRICS, Bootstrap
 from bankruptcy.monitoring import estimate_performance, monitor, to_json, write_html
+from bankruptcy.monitoring.compare import compared, versus_reference
 from bankruptcy.monitoring.drift import categorical_column, column_kinds
-from bankruptcy.monitoring.estimate import NOT_CALIBRATED
+from bankruptcy.monitoring.estimate import NOT_CALIBRATED, expected_metrics, reference_estimate
 from bankruptcy.monitoring.gate import delong
 from bankruptcy.monitoring.measures import (
     holm,
@@ -132,6 +133,73 @@ def test_estimate_matches_labels_drawn_from_the_probabilities():
     flagged = p >= 0.2
     assert estimate["metrics"]["precision"]["value"] == pytest.approx(p[flagged].mean(), abs=0.01)
     assert estimate["expected_confusion"]["tp"] == pytest.approx(p[flagged].sum())
+
+
+def test_the_expected_roc_auc_counts_each_pair_by_its_expected_share():
+    """CBPE's ROC-AUC: pairs (i, j) with s_i > s_j weigh p_i (1 - p_j), ties half (a row's
+    pair with itself included, as the expected ROC curve has it)."""
+    p = np.random.default_rng(3).choice([0.02, 0.1, 0.3, 0.7], size=40)
+    above = (p[:, None] > p[None, :]) + 0.5 * (p[:, None] == p[None, :])
+    pairs = p[:, None] * (1 - p[None, :])
+    expected = expected_metrics(p, 0.3)
+    assert expected["roc_auc"][0] == pytest.approx((pairs * above).sum() / pairs.sum())
+    assert expected["precision"][0] == pytest.approx(p[p >= 0.3].mean())
+    assert expected["recall"][0] == pytest.approx(p[p >= 0.3].sum() / p.sum())
+    assert np.isnan(expected_metrics(p, 0.9)["precision"][0])  # nothing flagged
+
+
+def test_resampled_estimates_spread_like_the_estimate_over_fresh_samples():
+    rng = np.random.default_rng(4)
+    fresh = [expected_metrics(rng.beta(0.5, 8, 800), 0.2)["roc_auc"][0] for _ in range(200)]
+    resampled = expected_metrics(rng.beta(0.5, 8, 800), 0.2, n_resamples=400, seed=1)
+    assert np.std(resampled["roc_auc"]) == pytest.approx(np.std(fresh), rel=0.25)
+
+
+def test_an_estimate_is_judged_against_the_same_estimate_on_the_reference_rows():
+    rng = np.random.default_rng(5)
+    p = rng.beta(0.5, 8, 1500)
+    reference = reference_estimate(p, 0.2, 1000, seed=7)
+    same = estimate_performance(p, 0.2, True, reference)
+    auc = same["metrics"]["roc_auc"]
+    assert auc["reference"] == auc["value"] and auc["difference"] == 0
+    assert auc["no_change_low"] < 0 < auc["no_change_high"]
+    assert same["verdict"] == "no change" and same["comparison_confidence"] == 1 - 0.05 / 4
+    # companies nearer the middle: harder to rank and to flag correctly
+    harder = estimate_performance(np.clip(p, 0.05, 0.5), 0.2, True, reference)
+    assert harder["verdict"] == "worse" and harder["metrics"]["roc_auc"]["change"] == "worse"
+
+
+def test_the_no_change_range_is_that_of_windows_of_the_window_size():
+    """Windows of 200 rows vary more than windows of 1,500: the range widens; it comes from
+    the pooled rows, so a window without spread of its own (identical rows) has one too."""
+    p = np.random.default_rng(5).beta(0.5, 8, 1500)
+    reference = reference_estimate(p, 0.2, 1000, seed=7)
+    small = estimate_performance(p[:200], 0.2, True, reference)["metrics"]["roc_auc"]
+    large = estimate_performance(p, 0.2, True, reference)["metrics"]["roc_auc"]
+    width = {k: f["no_change_high"] - f["no_change_low"] for k, f in (("s", small), ("l", large))}
+    assert width["s"] > 1.8 * width["l"]
+    flat = estimate_performance(np.full(200, 0.3), 0.2, True, reference)["metrics"]["precision"]
+    assert flat["no_change_high"] - flat["no_change_low"] > 0.02
+
+
+def test_the_verdict_widens_each_interval_for_the_metrics_compared():
+    rng = np.random.default_rng(6)
+    draws = {m: rng.normal(size=1000) for m in ("roc_auc", "brier")}
+    # roc_auc 2.1 sd better: outside a 95 % interval (1.96 sd), inside the 97.5 % one (2.24)
+    values = {"roc_auc": 2.1, "brier": 0.0}
+
+    def comparison(name, each):
+        return versus_reference(name, values[name] + draws[name], values[name], zero, 0.0, each)
+
+    zero = np.zeros(1000)
+    metrics = {m: {"value": values[m]} for m in draws}
+    assert compared(metrics, comparison, ["roc_auc"], 0.95)["verdict"] == "better"
+    both = compared(metrics, comparison, ["roc_auc", "brier"], 0.95)
+    assert both["verdict"] == "no change" and both["comparison_confidence"] == 0.975
+    # lower is better for the Brier score: a higher one is worse
+    values["brier"] = 3.5
+    brier = compared(metrics, comparison, ["roc_auc", "brier"], 0.95)["metrics"]["brier"]
+    assert brier["change"] == "worse"
 
 
 def test_json_ready_gives_strict_json():

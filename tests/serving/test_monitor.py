@@ -13,6 +13,7 @@ import pytest
 
 from bankruptcy.core.errors import UserError
 from bankruptcy.experiment.outputs import PACKAGE_DIR
+from bankruptcy.monitoring.html import performance_lines
 from bankruptcy.monitoring.production import monitor_window
 from bankruptcy.serving import registry
 from bankruptcy.serving.package import REFERENCE_FEATURES, PackageError
@@ -62,6 +63,26 @@ def test_own_rows_show_no_drift_and_labels_give_realized_metrics(job_dir, own_ro
     realized = written["performance"]["realized"]["metrics"]["roc_auc"]["value"]
     assert realized > 0.9  # partly the training rows themselves
     assert (tmp_path / "monitor.html").read_text().count("<img") >= 3
+
+
+def test_the_package_on_its_own_test_rows_reports_no_change(job_dir, test_rows, tmp_path):
+    """The package's test rows, with their outcomes: the estimate equals the same estimate on
+    the test rows' scores (no change, and not "worse" against the realized ROC-AUC), and
+    realized equals the reference's realized metrics."""
+    frame = pd.read_csv(test_rows)
+    frame["bankrupt"] = pd.read_csv(job_dir / "predictions.csv")["y_true"].to_numpy()
+    frame.to_csv(tmp_path / "own_test_rows.csv", index=False)
+    report = monitor_window(
+        str(job_dir), tmp_path / "own_test_rows.csv", tmp_path / "out", "bankrupt", logger="none"
+    )
+    estimated = report["performance"]["estimated"]
+    realized = report["performance"]["realized"]
+    assert estimated["metrics"]["roc_auc"]["difference"] == pytest.approx(0, abs=1e-12)
+    assert realized["metrics"]["roc_auc"]["difference"] == pytest.approx(0, abs=1e-12)
+    assert estimated["verdict"] == realized["verdict"] == "no change"
+    lines = performance_lines(report["performance"])
+    assert "Label-free verdict: no change" in "\n".join(lines)
+    assert not any("worse" in line for line in lines)
 
 
 def test_shifted_ratios_are_found_and_logged_to_wandb(job_dir, shifted_rows, tmp_path):
