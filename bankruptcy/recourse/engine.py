@@ -29,7 +29,7 @@ import pandas as pd
 
 from bankruptcy.core.errors import UserError
 from bankruptcy.recourse.constraints import DEFAULT_RANGE, FeatureSpace, Overrides
-from bankruptcy.recourse.gaps import data_gaps, filled_gaps
+from bankruptcy.recourse.gaps import data_gaps, filled_gaps, gap_rows
 from bankruptcy.recourse.plausibility import Plausibility
 from bankruptcy.recourse.scorecard import ScorecardSearch
 from bankruptcy.recourse.search import Candidate, GridSearch, Pool, changed
@@ -227,17 +227,21 @@ class Recourser:
     def run(self, X: pd.DataFrame) -> list[FirmRecourse]:
         """A `FirmRecourse` per row of `X` (checked rows, contract order)."""
         values = X.to_numpy(np.float64)
-        before = self.score(values)
+        # the firms and, in the same call, each with one gap filled (the data gaps)
+        rows, firm, feature = gap_rows(values, self.space)
+        scored = self.score(np.concatenate([values, rows]))
+        before = scored[: len(values)]
+        gaps = data_gaps(scored[len(values) :], firm, feature, before, self.space)
         found = [FirmRecourse(NOT_NEEDED, float(p)) for p in before]
         flagged = np.flatnonzero(before >= self.target)
         for start in range(0, len(flagged), BATCH):
-            rows = flagged[start : start + BATCH]
-            for i, result in zip(rows, self._flagged(values[rows], before[rows]), strict=True):
+            batch = flagged[start : start + BATCH]
+            chosen = self._flagged(values[batch], before[batch], [gaps[i] for i in batch])
+            for i, result in zip(batch, chosen, strict=True):
                 found[i] = result
         return found
 
-    def _flagged(self, X: np.ndarray, before: np.ndarray) -> list[FirmRecourse]:
-        gaps = data_gaps(self.score, X, before, self.space)
+    def _flagged(self, X: np.ndarray, before: np.ndarray, gaps: list[dict]) -> list[FirmRecourse]:
         outliers = self.plausibility.scores(X)
         pools = self.search.pools(X, self.target)
         plans = self._choose(X, pools, outliers)
@@ -273,6 +277,8 @@ class Recourser:
             for i, plan in sorted(self._finish(X, np.array(firms), picked, outliers), key=_cost):
                 if len(accepted[i]) < wanted and _diverse(plan.features, accepted[i]):
                     accepted[i].append(plan)
+        for plans in accepted:  # a later round's refined plan may cost less
+            plans.sort(key=lambda plan: plan.cost)
         return accepted
 
     def _finish(self, X, firms: np.ndarray, picked: list[Candidate], outliers: np.ndarray):

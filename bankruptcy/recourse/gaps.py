@@ -12,24 +12,32 @@ from __future__ import annotations
 import numpy as np
 
 from bankruptcy.recourse.constraints import FeatureSpace
-from bankruptcy.recourse.search import Scorer
+
+
+def gap_rows(X: np.ndarray, space: FeatureSpace) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each firm of `X` with one missing feature filled at the training median: the rows, and
+    the firm and the feature of each (what `data_gaps` reads the PDs of)."""
+    firm, feature = np.nonzero(~np.isfinite(X) & np.isfinite(space.median))
+    rows = X[firm].copy()
+    rows[np.arange(len(firm)), feature] = space.median[feature]
+    return rows, firm, feature
 
 
 def data_gaps(
-    score: Scorer, X: np.ndarray, pd: np.ndarray, space: FeatureSpace
+    filled: np.ndarray, firm: np.ndarray, feature: np.ndarray, pd: np.ndarray, space
 ) -> list[dict[str, float]]:
-    """Each firm's gaps that raise its PD (one scoring call).
+    """Each firm's gaps that raise its PD.
 
     Parameters
     ----------
-    score : callable
-        Rows -> the package's PD.
-    X : ndarray of shape (n, p)
-        Firms, contract order.
+    filled : ndarray
+        The package's PD of each row of `gap_rows`.
+    firm, feature : ndarray
+        The firm and the feature of each such row.
     pd : ndarray of shape (n,)
-        Their PDs.
+        The firms' PDs as given.
     space : FeatureSpace
-        The training medians.
+        The features' names.
 
     Returns
     -------
@@ -37,17 +45,10 @@ def data_gaps(
         Per firm: missing feature -> PD with it at the training median, for the features whose
         filling lowers the PD, lowest PD first.
     """
-    firm, feature = np.nonzero(~np.isfinite(X) & np.isfinite(space.median))
-    gaps: list[dict[str, float]] = [{} for _ in range(len(X))]
-    if len(firm) == 0:
-        return gaps
-    rows = X[firm].copy()
-    rows[np.arange(len(firm)), feature] = space.median[feature]
-    each = score(rows)
-    lowers = each < pd[firm]
-    for i, j, p in sorted(
-        zip(firm[lowers], feature[lowers], each[lowers], strict=True), key=lambda t: t[2]
-    ):
+    gaps: list[dict[str, float]] = [{} for _ in range(len(pd))]
+    lowers = filled < pd[firm]
+    found = zip(firm[lowers], feature[lowers], filled[lowers], strict=True)
+    for i, j, p in sorted(found, key=lambda t: t[2]):
         gaps[i][space.names[j]] = float(p)
     return gaps
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Quantiles each feature's percentile scale is read from.
+LEVELS = 257
 #: Neighbours a firm's score averages over.
 NEIGHBOURS = 10
 #: Healthy reference firms the distances are taken to (a random subset above it).
@@ -51,7 +53,9 @@ class Plausibility:
 
     def __init__(self, reference: np.ndarray, healthy: np.ndarray | None = None, seed: int = 0):
         reference = np.asarray(reference, dtype=float)
-        self.sorted = [np.sort(c[np.isfinite(c)]) for c in reference.T]
+        with np.errstate(all="ignore"):
+            finite = np.where(np.isfinite(reference), reference, np.nan)
+            self.quantiles = np.nanquantile(finite, np.linspace(0, 1, LEVELS), axis=0).T
         rows = np.flatnonzero(np.ones(len(reference), bool) if healthy is None else healthy)
         rng = np.random.default_rng(seed)
         rows = np.sort(rng.permutation(rows)[:REFERENCE_ROWS])
@@ -64,16 +68,13 @@ class Plausibility:
         self.limit = float(np.quantile(raw / self.typical, LIMIT_QUANTILE))
 
     def percentiles(self, X: np.ndarray) -> np.ndarray:
-        """`X` on each feature's training percentile scale; NaN where a value is not finite."""
-        out = np.full(X.shape, np.nan)
-        for j, values in enumerate(self.sorted):
-            column = X[:, j]
-            finite = np.isfinite(column)
-            if len(values) and finite.any():
-                left = np.searchsorted(values, column[finite], side="left")
-                right = np.searchsorted(values, column[finite], side="right")
-                out[finite, j] = (left + right) / (2 * len(values))
-        return out
+        """`X` on each feature's training percentile scale (to 1/`LEVELS`, all features at
+        once); NaN where a value is not finite or the feature was never seen."""
+        below = (X[:, :, None] > self.quantiles[None]).sum(axis=2)
+        at_most = (X[:, :, None] >= self.quantiles[None]).sum(axis=2)
+        out = (below + at_most) / (2 * LEVELS)
+        known = np.isfinite(X) & np.isfinite(self.quantiles[:, 0])[None]
+        return np.where(known, out, np.nan)
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Outlier score of each row of `X` (1 = a typical healthy firm)."""

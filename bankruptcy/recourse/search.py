@@ -140,9 +140,9 @@ class GridSearch:
 
     def finish(self, X: np.ndarray, firms: np.ndarray, found: list[Candidate], target: float):
         """Each candidate (of firm ``X[firms[k]]``) scaled back toward its firm as far as it
-        stays valid, in one scoring call: its changes times each of `SCALES`, rounded away
-        from the firm (`FeatureSpace.nice`); the cheapest valid one replaces it, with the
-        package's PD (the candidate itself, scored by its level, where none is)."""
+        stays valid and in range, in one scoring call: its changes times each of `SCALES`,
+        rounded away from the firm (`FeatureSpace.nice`); the cheapest valid one replaces it,
+        with the package's PD (the candidate itself, scored by its level, where none is)."""
         if not found:
             return []
         scales = np.arange(1, SCALES + 1) / SCALES
@@ -156,7 +156,10 @@ class GridSearch:
             block = np.repeat(x[None], SCALES, axis=0)
             block[:, features] = values
             rows.append(block)
-            costs.append(self.space.costs(x[features], values, features).sum(axis=1))
+            # a firm outside a feature's range: the scaled-back values may fall outside it too
+            inside = (values >= self.space.low[features]) & (values <= self.space.high[features])
+            cost = self.space.costs(x[features], values, features).sum(axis=1)
+            costs.append(np.where(inside.all(axis=1), cost, np.inf))
         pd = self.score(np.concatenate(rows)).reshape(len(found), SCALES)
         out = []
         for k, c in enumerate(found):
