@@ -280,8 +280,9 @@ def case_figures(case: str, job: Path, args) -> dict:
     basis = Basis.of(package)
     basis_seconds = time.perf_counter() - start
     recourser = Recourser(package, basis=basis)
-    print(f"\n{case}: {len(X)} flagged test firms (PD >= {recourser.target:.4f}); search "
-          f"{recourser.search.name}; basis (trends, plausibility) {basis_seconds:.1f} s")  # fmt: skip
+    print(f"\n{case}: {len(X)} flagged test firms (PD >= {recourser.target:.4f}); "
+          f"search {recourser.search.name}; basis (trends, plausibility) "
+          f"{basis_seconds:.1f} s")  # fmt: skip
     mine = ours(recourser, X)
     figures = {"ours": judge(recourser, X, mine)}
     print(row_text("ours", figures["ours"]))
@@ -374,7 +375,8 @@ def main() -> None:
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bench_recourse_"))
     work.mkdir(parents=True, exist_ok=True)
-    print(f"load: {os.getloadavg()[0]:.2f} (1-min average) on {os.cpu_count()} cores; jobs in {work}")
+    load = os.getloadavg()[0]
+    print(f"load: {load:.2f} (1-min average) on {os.cpu_count()} cores; jobs in {work}")
     with threadpool_limits(limits=1):
         for case in args.cases.split(","):
             job = train(case, work)

@@ -17,6 +17,7 @@ from bankruptcy.recourse.engine import (
     INFEASIBLE,
     NOT_NEEDED,
     PLAN,
+    Basis,
     Plan,
     Recourser,
     Settings,
@@ -52,6 +53,17 @@ def polish_job(data_dir, root, name: str, *overrides: str):
 def job(data_dir, tmp_path_factory):
     """The default package (LightGBM) on Polish year 1."""
     return polish_job(data_dir, tmp_path_factory.mktemp("recourse"), "default")
+
+
+@pytest.fixture(scope="module")
+def package(job) -> ModelPackage:
+    return ModelPackage.load(job / PACKAGE_DIR)
+
+
+@pytest.fixture(scope="module")
+def basis(package) -> Basis:
+    """The package's recourse basis, derived once for the in-process tests."""
+    return Basis.of(package)
 
 
 @pytest.fixture(scope="module")
@@ -125,14 +137,13 @@ def test_filling_gaps_is_an_option_and_its_plans_say_so(job, test_rows, tmp_path
     assert filled, "no plan filled a gap although filling Attr27 lowers the PD the most"
 
 
-def test_immutable_and_one_way_features_move_only_as_allowed(job, test_rows, data_dir):
-    package = ModelPackage.load(job / PACKAGE_DIR)
+def test_immutable_and_one_way_features_move_only_as_allowed(package, basis, test_rows):
     assert package.manifest["recourse"]["immutable"] == ["Attr29"]  # conf/recourse/polish.yaml
     X = package.contract.check(pd.read_csv(test_rows)).X
     flagged = X[package.scores(X) >= package.threshold]
     # Attr34 has no trend on these rows (plans move it both ways): declared one-way up here
     overrides = Overrides(immutable=["Attr46"], direction={"Attr34": "up"})
-    recourser = Recourser(package, Settings(), overrides)
+    recourser = Recourser(package, Settings(), overrides, basis)
     trend = recourser.basis.trend
     moved = {"trend": 0, "Attr34": 0}
     for x, result in zip(flagged.to_numpy(float), recourser.run(flagged), strict=True):
@@ -149,15 +160,17 @@ def test_immutable_and_one_way_features_move_only_as_allowed(job, test_rows, dat
     assert moved["trend"] >= 10 and moved["Attr34"] >= 1
 
 
-def test_an_impossible_target_is_infeasible_and_a_firm_below_a_target_is_not_needed(job, test_rows):
-    package = ModelPackage.load(job / PACKAGE_DIR)
+def test_an_impossible_target_is_infeasible_and_a_firm_below_a_target_is_not_needed(
+    package, basis, test_rows
+):
     X = package.contract.check(pd.read_csv(test_rows)).X
     pd_ = package.scores(X)
     riskiest = X.iloc[np.argsort(-pd_)[:3]]
-    impossible = Recourser(package, Settings(target_pd=1e-6)).run(riskiest)
+    impossible = Recourser(package, Settings(target_pd=1e-6), basis=basis).run(riskiest)
     assert [r.status for r in impossible] == [INFEASIBLE] * 3
     assert all(r.plans and 1e-6 <= r.plans[0].pd < r.pd for r in impossible)
-    above = Recourser(package, Settings(target_pd=float(pd_.max()) + 1e-6)).run(riskiest)
+    above = Recourser(package, Settings(target_pd=float(pd_.max()) + 1e-6), basis=basis)
+    above = above.run(riskiest)
     assert [r.status for r in above] == [NOT_NEEDED] * 3
 
 
