@@ -308,7 +308,7 @@ class Recourser:
         if not rows:
             return closest, filled
         after = self.score(np.stack(rows))
-        outlier = self.plausibility.scores(np.stack(rows[: len(near)]))
+        outlier = self.plausibility.scores(np.stack(rows[: len(near)])) if near else []
         for k, i in enumerate(near):
             c = pools[i].closest
             closest[i] = [Plan(c.features, c.values, float(after[k]), c.cost, float(outlier[k]))]

@@ -330,12 +330,14 @@ def _few_values(singles: _Level, shape: tuple[int, int], target: float) -> _Few:
     n, p = shape
     features = np.full((n, p), -1)
     values = np.full((n, p, PER_FEATURE), np.nan)
+    if len(singles.firm) == 0:  # nothing may move
+        return _Few(features[:, :1], values[:, :1])
     firm, feature = singles.firm, singles.features[:, 0]
     order = np.lexsort((singles.cost, feature, firm))
     firm, feature = firm[order], feature[order]
     edges = np.flatnonzero(np.r_[True, (firm[1:] != firm[:-1]) | (feature[1:] != feature[:-1])])
     bounds = np.r_[edges, len(order)]
-    lowest = np.minimum.reduceat(singles.pd[order], edges) if len(order) else np.zeros(0)
+    lowest = np.minimum.reduceat(singles.pd[order], edges)
     ranked = np.lexsort((lowest, firm[edges]))  # groups by firm, lowest PD first
     taken = np.zeros(n, dtype=int)
     for g in ranked:

@@ -225,3 +225,18 @@ def test_tidy_values_and_plans_in_words():
         text == "raise Attr26 from 0.12 to 0.18 and lower Attr38 from 0.5 to 0.41: PD 0.31 -> 0.07"
     )
     assert in_words({"Attr27": [None, 1.5]}, 0.4, 0.1).startswith("fill Attr27 with 1.5")
+
+
+def test_a_firm_that_may_change_nothing_is_infeasible_on_one_unchanged_line(
+    synthetic_package, synthetic_basis, synthetic_firms
+):
+    frozen = Overrides(immutable=list(synthetic_firms.columns))
+    recourser = Recourser(synthetic_package, Settings(), frozen, synthetic_basis)
+    flagged = synthetic_firms[synthetic_package.scores(synthetic_firms) >= recourser.target]
+    results = recourser.run(flagged.head(5))
+    assert [r.status for r in results] == [INFEASIBLE] * len(results) and results
+    assert all(not r.plans for r in results)
+    table = plans_frame(results, flagged.head(5))
+    assert (table["n_changes"] == 0).all() and (
+        table["p_bankrupt"] == table["p_bankrupt_after"]
+    ).all()
