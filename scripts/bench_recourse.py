@@ -16,11 +16,12 @@ bankrupt rate, values within the training 1st-99th percentile, 3 plans per firm)
 - ``ours``: `bankruptcy.recourse.engine.Recourser` with its defaults (at most 3 changes; a
   second row with ``--more-changes`` for the coverage a larger budget buys);
 - ``dice_random``, ``dice_genetic``, ``dice_kdtree``: dice-ml 0.12 on the first
-  ``--dice-firms`` (``--kdtree-firms``) flagged firms, given ``features_to_vary`` = the
-  features our engine may move for the firm, ``permitted_range`` = the training 1st-99th
-  percentile cut to the allowed direction, desired class 0 = PD below the target (the wrapper
-  maps the PD to 0.5 at the target). dice-ml refuses missing values in a query: a gap gets the
-  training median in a fixed feature and the model wrapper puts the gap back before scoring.
+  ``--dice-firms`` (kd-tree: ``--kdtree-firms`` of the ``--kdtree-cases``) flagged firms,
+  given ``features_to_vary`` = the features our engine may move for the firm,
+  ``permitted_range`` = the training 1st-99th percentile cut to the allowed direction, desired
+  class 0 = PD below the target (the wrapper maps the PD to 0.5 at the target). dice-ml
+  refuses missing values in a query: a gap gets the training median in a fixed feature and
+  the model wrapper puts the gap back before scoring.
 
 Figures per method (each plan re-scored through the package): validity (plans below the target
 / plans returned), coverage (firms with a valid plan / firms asked), median changed features
@@ -34,7 +35,8 @@ below the target once their data gaps are filled, and the share one gap-filling 
 
     pip install --no-deps "dice-ml==0.12" "raiutils>=0.4"   # the extra recourse-bench
     BANKRUPTCY_DATA_DIR=../shared/data python scripts/bench_recourse.py [--work DIR] \
-        [--cases polish1,polish5,american,scorecard] [--dice-firms 20] [--kdtree-firms 1]
+        [--cases polish1,polish5,american,scorecard] [--dice-firms 20] [--kdtree-firms 1] \
+        [--kdtree-cases polish1]
 
 One core throughout (OpenMP and BLAS limited to one thread). Run it alone on a quiet machine.
 """
@@ -303,6 +305,8 @@ def case_figures(case: str, job: Path, args) -> dict:
         print(row_text("ours (same)", figures["ours_subset"]))
     for method in methods:
         n = min(args.kdtree_firms if method == "dice_kdtree" else n_dice, len(X))
+        if method == "dice_kdtree" and case not in args.kdtree_cases.split(","):
+            continue
         if n == 0:
             continue
         found = dice(recourser, X.head(n), method)
@@ -378,6 +382,8 @@ def main() -> None:
                         help="dice-ml methods to compare (empty: ours only)")  # fmt: skip
     parser.add_argument("--dice-firms", type=int, default=20, help="firms per dice-ml method")
     parser.add_argument("--kdtree-firms", type=int, default=1, help="firms for dice kd-tree")
+    parser.add_argument("--kdtree-cases", default="polish1",
+                        help="cases dice kd-tree runs on (~100 s a firm)")  # fmt: skip
     parser.add_argument("--rows", default="10000,30000", help="rows of the command runs")
     parser.add_argument("--latency-firms", type=int, default=200,
                         help="firms ours plans one at a time (timings)")  # fmt: skip
