@@ -28,7 +28,8 @@ Figures per method (each plan re-scored through the package): validity (plans be
 and median cost (interquartile ranges) of valid plans, in range (valid plans with every changed
 value inside the training 1st-99th percentile), plausible (valid plans our plausibility test
 accepts), median outlier score, and seconds per firm (p50 and p90 one firm at a time, one
-core; ours also batched). For ours: the share of flagged firms without a plan whose PD falls
+core; ours also batched, and its CPU seconds: on a busy machine the wall time measures the
+neighbours too). For ours: the share of flagged firms without a plan whose PD falls
 below the target once their data gaps are filled, and the share one gap-filling alone would
 "save" (the trap a gap-filling engine falls into). Then ``python -m bankruptcy.recourse`` on
 10,000 and 30,000 rows: seconds and peak memory. The goals of issue 35 are printed beside.
@@ -106,11 +107,12 @@ def ours(recourser, X: pd.DataFrame, one_at_a_time: int) -> dict:
     start = time.perf_counter()
     results = recourser.run(X)
     batched = (time.perf_counter() - start) / max(len(X), 1)
-    seconds = []
+    seconds, cpu = [], []
     for i in range(min(one_at_a_time, len(X))):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         recourser.run(X.iloc[[i]])
         seconds.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     values = X.to_numpy(float)
     plans = []
     for x, found in zip(values, results, strict=True):
@@ -127,6 +129,7 @@ def ours(recourser, X: pd.DataFrame, one_at_a_time: int) -> dict:
     return {
         "plans": plans,
         "seconds": seconds,
+        "cpu": cpu,
         "batched": batched,
         "gaps_only": gaps_only / max(len(flagged), 1),
         "trap": trap / max(len(flagged), 1),
@@ -249,12 +252,15 @@ def judge(recourser, X: pd.DataFrame, found: dict) -> dict:
     for key in ("batched", "gaps_only", "trap"):
         if key in found:
             figures[key] = found[key]
+    if found.get("cpu"):  # CPU seconds: what a firm costs one core, whatever else runs
+        figures["cpu_p50"] = float(np.median(found["cpu"]))
     return figures
 
 
 def subset(found: dict, n: int) -> dict:
     """`found` restricted to its first `n` firms (the firms the slower methods were given)."""
-    return {**found, "plans": found["plans"][:n], "seconds": found["seconds"][:n]}
+    cut = {key: found[key][:n] for key in ("plans", "seconds", "cpu") if key in found}
+    return {**found, **cut}
 
 
 def row_text(name: str, f: dict) -> str:
@@ -267,6 +273,8 @@ def row_text(name: str, f: dict) -> str:
     )
     if "batched" in f:
         text += f"  batched {f['batched']:.4f}"
+    if "cpu_p50" in f:
+        text += f"  cpu p50 {f['cpu_p50']:.4f}"
     return text
 
 
@@ -326,8 +334,10 @@ def goals(case: str, figures: dict) -> None:
     if case in COVERAGE_GOAL:
         checks.append(("coverage >= 95 %", mine["coverage"] >= 0.95))
     if case in SPEED_GOAL:
-        checks.append((f"p50 <= {SPEED_GOAL[case] * 1e3:g} ms per firm",
+        checks.append((f"p50 <= {SPEED_GOAL[case] * 1e3:g} ms per firm (wall)",
                        mine["p50"] <= SPEED_GOAL[case]))  # fmt: skip
+        checks.append((f"p50 <= {SPEED_GOAL[case] * 1e3:g} ms per firm (CPU)",
+                       mine["cpu_p50"] <= SPEED_GOAL[case]))  # fmt: skip
     random = figures.get("dice_random")
     if random is not None:
         same = figures["ours_subset"]

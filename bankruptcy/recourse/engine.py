@@ -265,7 +265,9 @@ class Recourser:
             for i, pool in enumerate(pools):
                 need = wanted - len(accepted[i])
                 taken = 0
-                while need > 0 and taken < 2 * need + 2 and position[i] < len(pool.valid):
+                while (
+                    need > 0 and taken < self.search.chunk(need) and position[i] < len(pool.valid)
+                ):
                     candidate = pool.valid[position[i]]
                     position[i] += 1
                     if _diverse(candidate.features, accepted[i]):

@@ -79,6 +79,11 @@ class ScorecardSearch:
         """A pool per firm of `X` (contract order): every valid selectable combination."""
         return [self._pool(x, target) for x in X]
 
+    @staticmethod
+    def chunk(need: int) -> int:
+        """Candidates sent to `finish` at once: a row each, so many (a round costs a call)."""
+        return 8 * need + 8
+
     def finish(self, X, firms, found: list[Candidate], target: float) -> list[Candidate | None]:
         """The candidates re-scored through the package (one call; None where the package
         disagrees with the points table's arithmetic). Nothing to refine: entry points are

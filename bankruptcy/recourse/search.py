@@ -138,6 +138,12 @@ class GridSearch:
             pool.valid.sort(key=lambda c: c.cost)
         return pools
 
+    @staticmethod
+    def chunk(need: int) -> int:
+        """Candidates a firm needing `need` more plans sends to `finish` at once (each costs
+        `SCALES` rows; a second round costs a call)."""
+        return 2 * need + 2
+
     def finish(self, X: np.ndarray, firms: np.ndarray, found: list[Candidate], target: float):
         """Each candidate (of firm ``X[firms[k]]``) scaled back toward its firm as far as it
         stays valid and in range, in one scoring call: its changes times each of `SCALES`,
