@@ -66,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         help="largest batch that may ask for explanations (413 above)",
     )
     parser.add_argument(
+        "--recourse-rows",
+        type=int,
+        default=100,
+        help="largest batch of POST /v1/recourse (413 above; each flagged company costs "
+        "thousands of scores)",
+    )
+    parser.add_argument(
         "--max-body-bytes",
         type=int,
         default=None,
@@ -116,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         "log_dir": None if args.no_log else os.path.abspath(args.log_dir),
         "max_rows": args.max_rows,
         "explain_rows": args.explain_rows,
+        "recourse_rows": args.recourse_rows,
         "max_body_bytes": args.max_body_bytes,
         "reload_seconds": args.reload_seconds,
         "runtime": args.runtime,
@@ -151,6 +159,7 @@ def _checked_options(args):
     for option, value, least in (
         ("--max-rows", args.max_rows, 1),
         ("--explain-rows", args.explain_rows, 0),
+        ("--recourse-rows", args.recourse_rows, 1),
         ("--max-body-bytes", args.max_body_bytes, 1),
     ):
         if value is not None and value < least:
