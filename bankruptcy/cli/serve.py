@@ -11,6 +11,9 @@ Then open http://127.0.0.1:8000/ (the page), /openapi.json (the API's contract),
     curl -s localhost:8000/v1/predict -H 'content-type: application/json' \\
          -H "Authorization: Bearer $KEY" -d '{"rows": [{"Attr1": 0.1, "Attr2": 0.5, ...}]}'
 
+``POST /v1/recourse`` (same body, plus ``target``, ``plans``, ``max_changes``) answers each
+flagged company's recourse plans (docs/recourse.md), at most ``--recourse-rows`` per request.
+
 With ``--api-keys FILE`` (or ``$BANKRUPTCY_API_KEYS`` naming it; one ``NAME KEY`` pair per
 line, ``#`` starts a comment) every endpoint but /health and the page's shell needs
 ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; the prediction log records the key's

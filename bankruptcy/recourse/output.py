@@ -85,7 +85,7 @@ def in_words(changes: dict[str, list], before: float, after: float) -> str:
             verb = "raise" if end > start else "lower"
             parts.append(f"{verb} {name} from {_short(start)} to {_short(end)}")
     text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-    return f"{text}: PD {_short(before, 2)} -> {_short(after, 2)}"
+    return f"{text}: PD {_short(before, 3)} -> {_short(after, 3)}"
 
 
 def _line(row: int, k: int, found: FirmRecourse, plan, x: np.ndarray, names) -> list:

@@ -92,7 +92,7 @@ def test_plans_fit_the_schema_and_are_rescored_below_the_target(served, document
             again = package.scores(pd.DataFrame([changed])[names])[0]
             assert abs(again - plan["p_bankrupt_after"]) < 1e-12
             assert again < result["target"] and plan["n_changes"] <= 2
-            assert plan["words"].endswith(f"-> {plan['p_bankrupt_after']:.2g}")
+            assert plan["words"].endswith(f"-> {plan['p_bankrupt_after']:.3g}")
             assert all(row[k] is not None for k in plan["changes"])  # no gap filled
     columns = {k: [r[k] for r in firms[:2]] for k in names}
     band = client.post("/v1/recourse", json={"columns": columns, "target": "low", "plans": 1})
