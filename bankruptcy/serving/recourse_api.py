@@ -136,10 +136,11 @@ def options_schema() -> dict[str, dict]:
             "oneOf": [
                 {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
                 {"type": "string", "enum": list(BANDS)},
+                {"type": "null"},
             ],
             "description": "Plans bring the PD below this: a PD, or a risk band whose upper "
             "edge is the target (low: below the elevated band; elevated: below the decision "
-            "threshold). Default: the package's decision threshold.",
+            "threshold). Default (or null): the package's decision threshold.",
         },
         "plans": {
             "type": "integer",
@@ -180,9 +181,13 @@ def operation(package: ModelPackage, limits: Limits) -> openapi.Operation:
             "p_bankrupt_after": number,
             "decision_after": {"type": "integer", "enum": [0, 1]},
             "risk_band_after": band,
-            "cost": {**number, "description": "The changes in interquartile ranges."},
+            "cost": {
+                "type": ["number", "null"],
+                "description": "The changes in interquartile ranges (null: too large to "
+                "measure, from a value near the float limits).",
+            },
             "outlier_score": {
-                **number,
+                "type": ["number", "null"],
                 "description": "Distance to the nearest healthy training firms (1 = typical).",
             },
             "words": {**openapi.STRING, "description": "The plan in words."},
