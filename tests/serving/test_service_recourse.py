@@ -65,7 +65,7 @@ def test_the_endpoint_is_documented_with_its_options_limits_and_statuses(documen
     assert rows["rows"]["maxItems"] == RECOURSE_ROWS
     assert (rows["plans"]["minimum"], rows["plans"]["maximum"]) == (1, MAX_PLANS)
     assert rows["max_changes"]["maximum"] == MAX_CHANGES
-    assert {"number", "string"} == {t["type"] for t in rows["target"]["oneOf"]}
+    assert {"number", "string", "null"} == {t["type"] for t in rows["target"]["oneOf"]}
     example = operation["requestBody"]["content"]["application/json"]["example"]
     assert validator(document, "RecourseRequest").is_valid(example)
     assert document["info"]["x-limits"]["recourse_rows"] == RECOURSE_ROWS
