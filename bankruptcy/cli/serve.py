@@ -11,6 +11,9 @@ Then open http://127.0.0.1:8000/ (the page), /openapi.json (the API's contract),
     curl -s localhost:8000/v1/predict -H 'content-type: application/json' \\
          -H "Authorization: Bearer $KEY" -d '{"rows": [{"Attr1": 0.1, "Attr2": 0.5, ...}]}'
 
+``POST /v1/recourse`` (same body, plus ``target``, ``plans``, ``max_changes``) answers each
+flagged company's recourse plans (docs/recourse.md), at most ``--recourse-rows`` per request.
+
 With ``--api-keys FILE`` (or ``$BANKRUPTCY_API_KEYS`` naming it; one ``NAME KEY`` pair per
 line, ``#`` starts a comment) every endpoint but /health and the page's shell needs
 ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; the prediction log records the key's
@@ -66,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         help="largest batch that may ask for explanations (413 above)",
     )
     parser.add_argument(
+        "--recourse-rows",
+        type=int,
+        default=100,
+        help="largest batch of POST /v1/recourse (413 above; each flagged company costs "
+        "thousands of scores)",
+    )
+    parser.add_argument(
         "--max-body-bytes",
         type=int,
         default=None,
@@ -116,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         "log_dir": None if args.no_log else os.path.abspath(args.log_dir),
         "max_rows": args.max_rows,
         "explain_rows": args.explain_rows,
+        "recourse_rows": args.recourse_rows,
         "max_body_bytes": args.max_body_bytes,
         "reload_seconds": args.reload_seconds,
         "runtime": args.runtime,
@@ -151,6 +162,7 @@ def _checked_options(args):
     for option, value, least in (
         ("--max-rows", args.max_rows, 1),
         ("--explain-rows", args.explain_rows, 0),
+        ("--recourse-rows", args.recourse_rows, 1),
         ("--max-body-bytes", args.max_body_bytes, 1),
     ):
         if value is not None and value < least:

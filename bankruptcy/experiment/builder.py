@@ -36,6 +36,7 @@ from bankruptcy.experiment.options import (
 )
 from bankruptcy.models import monotone
 from bankruptcy.pipeline.assembly import assemble
+from bankruptcy.recourse.constraints import Actionability
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Experiment:
     analyses: Analyses
     tracker: object
     calibration: ScoreCalibrator
+    actionability: Actionability
 
 
 def build_experiment(
@@ -80,10 +82,14 @@ def build_experiment(
     analyses = build_analyses(cfg)
     tracker = build_tracker(cfg.logger)
     protocol = component("protocol", cfg.protocol)
-    check_combinations(cfg, pipeline, calibration, analyses, protocol, dataset, choices or {})
+    actionability = build_actionability(cfg)
+    check_combinations(
+        cfg, pipeline, calibration, analyses, protocol, dataset, choices or {}, actionability
+    )
     if dataset is None:
         dataset = build_dataset(cfg.dataset)
-    return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker, calibration)
+    split = protocol.split(dataset)
+    return Experiment(dataset, split, pipeline, analyses, tracker, calibration, actionability)
 
 
 def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
@@ -96,6 +102,12 @@ def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Datase
 def build_dataset(node: DictConfig) -> Dataset:
     """Load the data a ``dataset`` config names (its options checked first)."""
     return component("dataset", node)
+
+
+def build_actionability(cfg: DictConfig) -> Actionability:
+    """What recourse plans may change (``recourse``; configs written before it: defaults)."""
+    node = OmegaConf.select(cfg, "recourse")
+    return Actionability() if node is None else component("recourse", node)
 
 
 def build_tracker(node: Mapping):

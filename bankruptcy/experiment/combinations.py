@@ -5,7 +5,8 @@
   probabilities);
 - the protocol needs a time column and the dataset has none;
 - the model's options name columns (``model.monotone``, a per-feature
-  ``model.monotonic_trend``) that the dataset lacks (its loader declares its columns);
+  ``model.monotonic_trend``) that the dataset lacks (its loader declares its columns), and so
+  do the recourse defaults (``recourse.immutable``, ``recourse.one_way``);
 - a step cannot take missing values and no step before it fills them (an interpolating
   sampler on a preset that keeps NaN): found by passing a few synthetic rows with gaps
   through clones of the steps, so no step's own rules are copied here.
@@ -42,6 +43,7 @@ def check_combinations(
     protocol,
     dataset: Dataset | None,
     choices: Mapping[str, str],
+    actionability=None,
 ) -> None:
     """Refuse incompatible options among the built parts of `cfg` (see the module docstring).
 
@@ -61,6 +63,8 @@ def check_combinations(
         The data given instead of ``cfg.dataset``, if any.
     choices : mapping
         Hydra's chosen option per config group, for the messages (may be empty).
+    actionability : Actionability, optional
+        Its ``recourse`` defaults (their names are the dataset's columns).
     """
     kind = calibration.output_kind(M.score_kind(pipeline))
     objective = OmegaConf.select(cfg, "objective")
@@ -73,6 +77,8 @@ def check_combinations(
     if getattr(protocol, "needs_time", False):
         check_time_column(cfg.dataset, dataset, _option(choices, "protocol", protocol))
     check_named_columns(cfg.dataset, dataset, pipeline)
+    if actionability is not None:
+        _check_names("recourse", actionability.named_columns(), _columns(cfg.dataset, dataset))
     check_missing_values(pipeline, choices)
 
 
@@ -85,20 +91,26 @@ def check_named_columns(node: DictConfig, dataset: Dataset | None, pipeline) -> 
     the names: the model's own ``fit`` refuses them then, in one line too.
     """
     model = pipeline.steps[-1][1]
-    if not hasattr(model, "named_columns") or _derives_features(pipeline):
-        return
-    columns = (
-        list(map(str, dataset.X.columns))
-        if dataset is not None
-        else getattr(get_object(node["_target_"]), "columns", None)
-    )
+    if hasattr(model, "named_columns") and not _derives_features(pipeline):
+        _check_names("model", model.named_columns(), _columns(node, dataset))
+
+
+def _columns(node: DictConfig, dataset: Dataset | None) -> list[str] | None:
+    """The given dataset's columns, or those its loader declares (None: unknown)."""
+    if dataset is not None:
+        return list(map(str, dataset.X.columns))
+    return getattr(get_object(node["_target_"]), "columns", None)
+
+
+def _check_names(path: str, named: Mapping[str, list[str]], columns: list[str] | None) -> None:
+    """Refuse an option of `path` naming columns outside `columns` (nothing when unknown)."""
     if columns is None:
         return
-    for option, names in model.named_columns().items():
+    for option, names in named.items():
         unknown = sorted(set(names) - set(columns))
         if unknown:
             raise UserError(
-                f"model.{option} names {', '.join(unknown)}, which the dataset lacks; its "
+                f"{path}.{option} names {', '.join(unknown)}, which the dataset lacks; its "
                 f"columns: {', '.join(columns[:8])}{', ...' if len(columns) > 8 else ''}"
             )
 

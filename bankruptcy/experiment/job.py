@@ -121,7 +121,8 @@ def _run(
         metrics = {**result.metrics, **found.metrics, "analysis_seconds": analysis_seconds}
         outputs.result(result, metrics, model_input_features(result.pipeline, result.X_train))
         tracking = {"name": info.name, "group": info.group, "project": cfg.logger.get("project")}
-        package = build_package(result, metrics, config, found.tables, cfg.seed, tracking)
+        recourse = exp.actionability.defaults(result.X_train.columns)
+        package = build_package(result, metrics, config, found.tables, cfg.seed, tracking, recourse)
         outputs.package(*package)
     return metrics
 

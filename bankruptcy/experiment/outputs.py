@@ -95,9 +95,11 @@ class JobOutputs:
         (self.directory / FEATURES_FILE).write_text(json.dumps(features, indent=1) + "\n")
         self._log_result(result, metrics, features)
 
-    def package(self, package, reference_features, reference_scores) -> Path:
+    def package(self, package, reference_features, reference_scores, reference_labels) -> Path:
         """Write the model package into ``package/`` and log it as the run's model artifact."""
-        path = package.save(self.directory / PACKAGE_DIR, reference_features, reference_scores)
+        path = package.save(
+            self.directory / PACKAGE_DIR, reference_features, reference_scores, reference_labels
+        )
         self.tracker.log_model(path, name=f"{package.manifest['data']['name']}-model")
         return path
 

@@ -159,12 +159,7 @@ def column_signs(monotone, X, y, names: list[str]) -> dict[str, int]:
         When the mapping names a column the rows lack.
     """
     if monotone == "auto":
-        from bankruptcy.models.scorecard import Scorecard
-
-        # 20 pre-bins: with 10 the signs cost 0.008 more CV ROC-AUC on Polish year 1
-        binning = Scorecard(monotonic_trend="auto", max_n_prebins=20, min_iv=0)
-        trends = binning.fit(X, y).risk_direction_
-        return {n: int(trends.get(n, 0)) for n in names}
+        return trend_signs(X, y, names)
     unknown = sorted(set(monotone) - set(names))
     if unknown:
         raise PreprocessError(
@@ -172,6 +167,23 @@ def column_signs(monotone, X, y, names: list[str]) -> dict[str, int]:
             f"{listed(names)})"
         )
     return {n: int(monotone.get(n, 0)) for n in names}
+
+
+def trend_signs(X, y, names: list[str] | None = None) -> dict[str, int]:
+    """Each column's risk trend on the rows (`X`, `y`): +1 where the bankrupt rate rises across
+    its optimal bins, -1 where it falls, 0 for a peak, a valley or no significant trend.
+
+    The bins are the scorecard's (`bankruptcy.models.scorecard.Scorecard`, ``monotonic_trend=
+    auto``): what ``model.monotone=auto`` constrains a booster with and what recourse plans
+    follow by default (a plan moves a feature only the way that lowers the bankrupt rate).
+    """
+    from bankruptcy.models.scorecard import Scorecard
+
+    # 20 pre-bins: with 10 the signs cost 0.008 more CV ROC-AUC on Polish year 1
+    binning = Scorecard(monotonic_trend="auto", max_n_prebins=20, min_iv=0)
+    trends = binning.fit(X, y).risk_direction_
+    names = list(trends) if names is None else names
+    return {n: int(trends.get(n, 0)) for n in names}
 
 
 def _parameter_of(estimator) -> str:

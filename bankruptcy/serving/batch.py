@@ -1,26 +1,30 @@
 """Batch scoring of CSV or Parquet files in chunks: bounded memory, whatever the file's size.
 
 Each chunk goes through the package's input contract (`bankruptcy.serving.contract`), is
-scored, and is appended to the output; the output is written under a temporary name and
-moved into place only when every chunk succeeded, so a failed run leaves no half file and
-never touches an existing one.
+scored (or given recourse plans: `recourse_file`), and is appended to the output; the output
+is written under a temporary name and moved into place only when every chunk succeeded, so a
+failed run leaves no half file and never touches an existing one.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from bankruptcy.core.errors import UserError
+from bankruptcy.serving.contract import Checked, InputContract
 from bankruptcy.serving.package import ModelPackage, problems_line
 
 PARQUET = {".parquet", ".pq"}
 #: Rows scored at once: large enough to amortise per-call overhead, small enough for memory.
 CHUNK_ROWS = 100_000
+#: Rows per chunk of a recourse run: each flagged firm costs thousands of scored candidates.
+RECOURSE_CHUNK_ROWS = 1000
 
 
 def file_format(path: Path) -> str:
@@ -110,40 +114,97 @@ def score_file(
     UserError
         A missing input, an existing output, or a chunk the contract refuses (with its rows).
     """
+    check_paths(source, target)
+    explainer = explainer_for(package, explain) if explain else None
+
+    def scored(checked: Checked, first_row: int) -> pd.DataFrame:
+        # points and explanations read the model-input rows: one preprocessing pass
+        needs_rows = explainer is not None or package.has_points
+        rows = package.model_rows(checked.X) if needs_rows else None
+        out = package.predict(checked, rows)
+        if explainer is not None:
+            out = pd.concat([out, explainer.factors(checked.X, rows)], axis=1)
+        return out
+
+    return each_chunk(package.contract, source, target, scored, chunk_rows, progress, "scoring")
+
+
+def recourse_file(
+    recourser,
+    source: str | Path,
+    target: str | Path,
+    chunk_rows: int = RECOURSE_CHUNK_ROWS,
+    progress: bool = True,
+) -> Counter:
+    """Recourse plans for every row of `source` into `target` (`bankruptcy.recourse.output`);
+    returns the firms per status, ``rows``, and ``gaps_only``: flagged firms without a plan
+    whose PD falls below the target once their data gaps are filled.
+
+    Parameters
+    ----------
+    recourser : bankruptcy.recourse.engine.Recourser
+        The engine over the model package.
+    source, target : path
+        Input and output files, CSV or Parquet by extension. `target` must not exist.
+    chunk_rows : int
+        Rows read, searched and written at once (memory stays about one chunk's worth).
+    progress : bool
+        Show a progress bar (rows) when writing to a terminal.
+    """
+    from bankruptcy.recourse.engine import INFEASIBLE
+    from bankruptcy.recourse.output import plans_frame
+
+    counts: Counter = Counter()
+
+    def planned(checked: Checked, first_row: int) -> pd.DataFrame:
+        results = recourser.run(checked.X)
+        counts.update(r.status for r in results)
+        counts["gaps_only"] += sum(
+            r.status == INFEASIBLE and r.gaps_pd < recourser.target for r in results
+        )
+        return plans_frame(results, checked.X, checked.passthrough, first_row)
+
+    contract = recourser.package.contract
+    counts["rows"] = each_chunk(contract, source, target, planned, chunk_rows, progress, "plans")
+    return counts
+
+
+def each_chunk(
+    contract: InputContract,
+    source: str | Path,
+    target: str | Path,
+    make: Callable[[Checked, int], pd.DataFrame],
+    chunk_rows: int,
+    progress: bool,
+    what: str,
+) -> int:
+    """Read `source` in chunks, check each against `contract`, write ``make(checked, first
+    row)`` to `target` (under a temporary name until every chunk succeeded); return the rows.
+
+    Raises
+    ------
+    UserError
+        A missing input, an existing output, or a chunk the contract refuses (with its rows).
+    """
     source, target = Path(source), Path(target)
-    if not source.is_file():
-        raise UserError(f"{source}: no such input file (CSV or Parquet)")
-    if target.exists():
-        raise UserError(f"{target} exists: choose another output path (nothing is overwritten)")
-    if source.resolve() == target.resolve():
-        raise UserError(f"{target}: the output must differ from the input")
+    check_paths(source, target)
     from tqdm.auto import tqdm
 
-    explainer = explainer_for(package, explain) if explain else None
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     writer = ChunkWriter(partial, file_format(target))
     done = 0
     try:
         with tqdm(
-            total=count_rows(source),
-            unit="rows",
-            disable=None if progress else True,
-            desc="scoring",
+            total=count_rows(source), unit="rows", disable=None if progress else True, desc=what
         ) as bar:
             for chunk in read_chunks(source, chunk_rows):
-                checked = package.contract.check(chunk, extra="passthrough")
+                checked = contract.check(chunk, extra="passthrough")
                 if checked.problems:
                     raise UserError(
                         f"{source}, rows {done + 1}-{done + len(chunk)}: "
                         f"{problems_line(checked.problems)}"
                     )
-                # points and explanations read the model-input rows: one preprocessing pass
-                needs_rows = explainer is not None or package.has_points
-                rows = package.model_rows(checked.X) if needs_rows else None
-                out = package.predict(checked, rows)
-                if explainer is not None:
-                    out = pd.concat([out, explainer.factors(checked.X, rows)], axis=1)
-                writer.write(out)
+                writer.write(make(checked, done))
                 done += len(chunk)
                 bar.update(len(chunk))
         writer.close()
@@ -151,6 +212,17 @@ def score_file(
     finally:
         partial.unlink(missing_ok=True)
     return done
+
+
+def check_paths(source: str | Path, target: str | Path) -> None:
+    """Refuse a missing input, an existing output, or the input as output (one line)."""
+    source, target = Path(source), Path(target)
+    if not source.is_file():
+        raise UserError(f"{source}: no such input file (CSV or Parquet)")
+    if target.exists():
+        raise UserError(f"{target} exists: choose another output path (nothing is overwritten)")
+    if source.resolve() == target.resolve():
+        raise UserError(f"{target}: the output must differ from the input")
 
 
 def explainer_for(package: ModelPackage, top: int):

@@ -97,7 +97,7 @@ def render_card(manifest: dict) -> str:
         lower = "" if band["from"] is None else f" from {band['from']:.4g}"
         lines.append(f"- **{band['name']}**{lower}")
     lines += ["", *calibration_section(manifest), *scorecard_section(manifest)]
-    lines += [*edits_section(manifest), *shapes_section(manifest)]
+    lines += [*edits_section(manifest), *shapes_section(manifest), *recourse_section(manifest)]
     lines += ["## Top risk factors", ""]
     factors = manifest.get("risk_factors") or []
     if factors:
@@ -278,6 +278,73 @@ def edits_section(manifest: dict) -> list[str]:
         details = ", ".join(f"{k} {v}" for k, v in edit.items() if k not in ("edit", "term"))
         lines.append(f"- {edit['edit']} `{edit['term']}`" + (f": {details}" if details else ""))
     return [*lines, ""]
+
+
+def recourse_section(manifest: dict) -> list[str]:
+    """The card's "Recourse plans" lines: what a plan may change and how plans are judged
+    (none for models without a PD)."""
+    if manifest["model"]["score_kind"] != "proba":
+        return []
+    from bankruptcy.recourse.constraints import DEFAULT_RANGE
+    from bankruptcy.recourse.engine import Settings
+    from bankruptcy.recourse.plausibility import LIMIT_QUANTILE
+
+    section = manifest.get("recourse") or {}
+    meaning = {f["name"]: f["description"] for f in manifest["contract"]["features"]}
+    immutable = section.get("immutable") or []
+    one_way = section.get("one_way") or {}
+    settings = Settings()
+    others = (
+        "move only the way that lowers the bankrupt rate on the training rows (each feature's "
+        "trend over its optimal bins on the package's reference sample, as `model.monotone="
+        "auto` derives it), either way where the rate peaks, dips or shows no trend"
+        if section.get("directions", "auto") == "auto"
+        else "move either way (`recourse.directions=free`)"
+    )
+    low = 100 * DEFAULT_RANGE
+    return [
+        "## Recourse plans",
+        "",
+        f"`python -m bankruptcy.recourse` gives each flagged company up to {settings.plans} "
+        f"plans of at most {settings.max_changes} changed features that bring its PD below the "
+        "decision threshold (docs/recourse.md). A plan is a statement about this model (with "
+        "these values it scores the company below the target), not a causal claim about the "
+        "company.",
+        "",
+        "What a plan may change (options of the command override it):",
+        "",
+        "- Immutable: "
+        + (", ".join(_named(n, meaning) for n in immutable) if immutable else "none")
+        + ".",
+        "- One-way: "
+        + (", ".join(f"{_named(n, meaning)} {m} only" for n, m in one_way.items()) or "none")
+        + ".",
+        f"- Every other feature: {others}.",
+        "- A missing value stays missing: the missing values that raise the PD are reported "
+        "apart, as data gaps, with the PD if filled at the training median.",
+        "",
+        "How plans are judged: **valid** (re-scored through this whole package, calibration "
+        f"included, below the target); **in range** (every changed value between the training "
+        f"{_ordinal(low)} and {_ordinal(100 - low)} percentiles); **cheap** (cost = the sum of the "
+        "changes in interquartile ranges of the training rows; the cheapest plans first); "
+        f"**plausible** (the changed company is as close to its nearest healthy training "
+        f"companies as {100 * LIMIT_QUANTILE:g} % of healthy companies are, or as close as it "
+        "was before); **diverse** (no plan is another with a feature more or less).",
+        "",
+    ]
+
+
+def _ordinal(value: float) -> str:
+    """``1`` -> ``1st``, ``99`` -> ``99th``, ``0.1`` -> ``0.1th``."""
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(
+        int(value) % 10 if int(value) % 100 not in (11, 12, 13) else 0, "th"
+    )
+    return f"{value:g}{suffix if value == int(value) else 'th'}"
+
+
+def _named(name: str, meaning: dict) -> str:
+    text = meaning.get(name)
+    return f"{name} ({text})" if text else name
 
 
 def _g(value) -> str:

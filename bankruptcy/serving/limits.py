@@ -1,4 +1,5 @@
-"""The service's limits: rows per request, rows that may ask for explanations, body bytes.
+"""The service's limits: rows per request, rows that may ask for explanations or recourse
+plans, body bytes.
 
 The byte budget follows from the row limit and the served contract, so that a body too large
 to hold ``max_rows`` rows is refused from its ``Content-Length`` before a byte of it is read
@@ -23,6 +24,9 @@ ROW_BYTES = 64
 ENVELOPE_BYTES = 1 << 20
 #: Most risk factors a row can ask for (``explain``).
 MAX_FACTORS = 10
+#: Most recourse plans per firm, and features per plan, a request can ask for: each flagged
+#: firm costs thousands of scored candidates, more with every feature a plan may change.
+MAX_PLANS, MAX_CHANGES = 10, 5
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Limits:
         Rows per request that asks for explanations (413 above; they cost far more).
     max_body_bytes : int
         Largest body (413 above, from ``Content-Length`` or the bytes read so far).
+    recourse_rows : int
+        Rows per recourse request (413 above; a flagged firm costs thousands of scores).
     derived : bool
         Whether `max_body_bytes` follows from `max_rows` (False: set explicitly).
     """
@@ -44,6 +50,7 @@ class Limits:
     max_rows: int
     explain_rows: int
     max_body_bytes: int
+    recourse_rows: int = 100
     derived: bool = True
 
     @classmethod
@@ -53,12 +60,13 @@ class Limits:
         max_rows: int,
         explain_rows: int,
         max_body_bytes: int | None = None,
+        recourse_rows: int = 100,
     ) -> Limits:
         """The limits for `contract`; `max_body_bytes` None derives it from `max_rows`."""
-        explain_rows = min(explain_rows, max_rows)
+        explain_rows, recourse_rows = min(explain_rows, max_rows), min(recourse_rows, max_rows)
         if max_body_bytes is not None:
-            return cls(max_rows, explain_rows, max_body_bytes, derived=False)
-        return cls(max_rows, explain_rows, body_budget(contract, max_rows))
+            return cls(max_rows, explain_rows, max_body_bytes, recourse_rows, derived=False)
+        return cls(max_rows, explain_rows, body_budget(contract, max_rows), recourse_rows)
 
     def describe(self) -> str:
         """The limits in one sentence (the OpenAPI document and 413 answers say it)."""
@@ -69,8 +77,9 @@ class Limits:
             else "set by serve --max-body-bytes"
         )
         return (
-            f"at most {self.max_rows:,} rows per request ({self.explain_rows:,} with explain) "
-            f"and {self.max_body_bytes:,} bytes of body ({how})"
+            f"at most {self.max_rows:,} rows per request ({self.explain_rows:,} with explain, "
+            f"{self.recourse_rows:,} for recourse) and {self.max_body_bytes:,} bytes of body "
+            f"({how})"
         )
 
 

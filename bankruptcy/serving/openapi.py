@@ -8,7 +8,7 @@ security schemes when the service takes API keys, and every status each operatio
 with its body. It is rebuilt when the served package changes (a registry alias moving).
 
 How an endpoint joins the document (``POST /v1/predict`` does exactly this in
-`bankruptcy.serving.service`; a new scoring endpoint such as ``POST /v1/recourse`` follows it):
+`bankruptcy.serving.service`, and ``POST /v1/recourse`` in `bankruptcy.serving.recourse_api`):
 
 1. Its request body: ``request_schema(name, contract, max_rows, options, row_limits)`` returns
    the components of a body in either form, rows (a list of objects naming every feature) or
@@ -344,7 +344,8 @@ def model_schema(package: ModelPackage) -> dict:
     limits = {
         "type": "object",
         "properties": {
-            k: {"type": "integer"} for k in ("max_rows", "explain_rows", "max_body_bytes")
+            k: {"type": "integer"}
+            for k in ("max_rows", "explain_rows", "max_body_bytes", "recourse_rows")
         },  # fmt: skip
     }
     properties = {
@@ -440,6 +441,7 @@ def document(
     doc["info"]["x-limits"] = {
         "max_rows": limits.max_rows,
         "explain_rows": limits.explain_rows,
+        "recourse_rows": limits.recourse_rows,
         "max_body_bytes": limits.max_body_bytes,
         "max_factors": MAX_FACTORS,
     }

@@ -12,7 +12,13 @@ A package is a folder (the job's ``package/``, and the same files in the registr
 - ``MODEL_CARD.md``: the same, for people (`bankruptcy.serving.card`);
 - ``reference_features.parquet``: a sample of the training rows (input columns) and
   ``reference_scores.parquet``: the test rows' scores (``score``: the model's own,
-  ``p_bankrupt``: the PD) and labels, what monitoring compares production data against.
+  ``p_bankrupt``: the PD) and labels, what monitoring compares production data against;
+  ``reference_labels.parquet``: the sample's labels (``y_true``), what recourse plans are
+  compared with (the nearest healthy training firms, `bankruptcy.recourse.plausibility`).
+
+The manifest's ``recourse`` section holds what plans may change (`bankruptcy.recourse.
+constraints.Actionability`): the declared immutable and one-way features and each feature's
+risk trend on the training rows.
 
 Nothing is re-derived from the training data at serving time.
 """
@@ -54,6 +60,7 @@ MANIFEST = "package.json"
 CARD = "MODEL_CARD.md"
 REFERENCE_FEATURES = "reference_features.parquet"
 REFERENCE_SCORES = "reference_scores.parquet"
+REFERENCE_LABELS = "reference_labels.parquet"
 #: Training rows kept as the reference sample for drift checks.
 REFERENCE_ROWS = 5000
 #: Libraries whose versions the manifest records (those installed).
@@ -286,8 +293,18 @@ class ModelPackage:
             pd.read_parquet(self.directory / REFERENCE_SCORES),
         )
 
+    def reference_labels(self) -> pd.Series | None:
+        """The labels of the reference sample (1 = bankrupt); None for packages built before
+        they were kept."""
+        path = None if self.directory is None else self.directory / REFERENCE_LABELS
+        return pd.read_parquet(path)["y_true"] if path is not None and path.is_file() else None
+
     def save(
-        self, directory: str | Path, reference_features: pd.DataFrame, reference_scores
+        self,
+        directory: str | Path,
+        reference_features: pd.DataFrame,
+        reference_scores: pd.DataFrame,
+        reference_labels: pd.Series | None = None,
     ) -> Path:
         """Write the package folder; the manifest gets the model file's SHA-256."""
         directory = Path(directory)
@@ -298,6 +315,9 @@ class ModelPackage:
         (directory / CARD).write_text(render_card(self.manifest))
         reference_features.to_parquet(directory / REFERENCE_FEATURES, index=False)
         reference_scores.to_parquet(directory / REFERENCE_SCORES, index=False)
+        if reference_labels is not None:
+            labels = pd.DataFrame({"y_true": np.asarray(reference_labels)})
+            labels.to_parquet(directory / REFERENCE_LABELS, index=False)
         self.directory = directory
         return directory
 
@@ -335,7 +355,13 @@ class ModelPackage:
 
 
 def build_package(
-    result, metrics: dict, config: dict, tables: dict, seed: int, tracking: dict | None = None
+    result,
+    metrics: dict,
+    config: dict,
+    tables: dict,
+    seed: int,
+    tracking: dict | None = None,
+    recourse: dict | None = None,
 ) -> tuple:
     """The package of a finished job, with its reference data.
 
@@ -353,10 +379,13 @@ def build_package(
         Seed of the reference sample.
     tracking : dict, optional
         The job's tracking run: ``name``, ``group``, ``project`` (monitor runs join the group).
+    recourse : dict, optional
+        What recourse plans may change (`bankruptcy.recourse.constraints.Actionability.
+        defaults`), for the manifest.
 
     Returns
     -------
-    (ModelPackage, reference features, reference scores)
+    (ModelPackage, reference features, reference scores, reference labels)
     """
     dataset = result.dataset
     X_train = result.X_train
@@ -399,6 +428,7 @@ def build_package(
         },
         "metrics": metrics,
         "risk_factors": _risk_factors(tables.get("shap_importance")),
+        "recourse": recourse or {},
         # a scorecard's points per bin (interpret/scorecard.csv), for the card and reviewers
         "scorecard": _records(tables.get("scorecard")),
         # an EBM's term importances and top shapes (interpret/ebm_*.csv), for the card
@@ -412,6 +442,7 @@ def build_package(
     rows = np.random.default_rng(seed).permutation(len(X_train))[:REFERENCE_ROWS]
     reference_features = X_train.iloc[np.sort(rows)].reset_index(drop=True)
     reference_features.columns = [str(c) for c in reference_features.columns]
+    reference_labels = np.asarray(result.y_train)[np.sort(rows)]
     probability = kind is ScoreKind.PROBA
     reference_scores = pd.DataFrame(
         {
@@ -420,7 +451,7 @@ def build_package(
             "y_true": result.y_test,
         }
     )
-    return package, reference_features, reference_scores
+    return package, reference_features, reference_scores, reference_labels
 
 
 @cache

@@ -9,7 +9,10 @@ asks for the key when ``/v1/model`` answers 401; it keeps the key for the tab on
 
 The form is generated from the contract (names, descriptions, training medians as
 placeholders); results show the probability, the decision, the risk band, the input warnings
-and a chart of the top risk factors.
+and a chart of the top risk factors. A flagged company gets its recourse plans in words
+(``POST /v1/recourse``: "raise Attr26 from 0.12 to 0.18: PD 0.31 -> 0.07"), each with a button
+that puts it in the form, and its data gaps; in what-if mode every edit of the form re-scores
+it (no page reload) and shows the move from the last scored PD.
 """
 
 from __future__ import annotations

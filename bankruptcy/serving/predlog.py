@@ -1,9 +1,10 @@
 """The prediction log: every request the service answered, appended as JSON lines.
 
 One file per server process and day (``predictions-<date>-<pid>.jsonl`` in the log folder),
-one line per request: time, model name and version, request id, status (``scored`` or
-``refused``), the inputs exactly as sent (rows or columns), and the outputs by column or the
-problems. Monitoring reads the folder (`read_log`).
+one line per request: time, model name and version, request id, status (``scored``,
+``recourse`` for recourse plans, or ``refused``), the inputs exactly as sent (rows or
+columns), and the outputs by column or the problems. Monitoring reads the folder
+(`read_log`: the scored rows).
 
 A request's line goes out in one ``write`` call on a file opened for appending, before the
 response is sent: once the kernel has it, a killed server loses nothing it acknowledged.
@@ -22,7 +23,8 @@ import pandas as pd
 
 PATTERN = "predictions-*.jsonl"
 # the keys a record of each status has (a line with another status is not a record)
-_REQUIRED = {"scored": {"ts", "model", "request", "inputs", "outputs"}, "refused": {"ts"}}
+_ANSWERED = {"ts", "model", "request", "inputs", "outputs"}
+_REQUIRED = {"scored": _ANSWERED, "recourse": _ANSWERED, "refused": {"ts"}}
 
 
 class PredictionLog:

@@ -7,6 +7,9 @@
   ``"ignore_unknown": true`` (drop fields the model does not know, instead of refusing
   them). The answer mirrors the form: ``predictions`` (one object per row) or ``columns``; a
   scorecard's adds ``score_points`` and ``points`` (per feature).
+- ``POST /v1/recourse``: the same forms, plus ``target``, ``plans`` and ``max_changes``: for
+  each flagged company the fewest, cheapest feature changes that bring its PD below the target
+  (`bankruptcy.serving.recourse_api`, docs/recourse.md).
 - ``GET /v1/model``: the model's identity, input contract, decision threshold, risk bands,
   headline metrics, limits and card. ``GET /health``. ``GET /``: the page (a shell that asks
   for an API key if the service wants one, then reads ``/v1/model``).
@@ -27,6 +30,7 @@ until the new one is loaded.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -44,7 +48,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
-from bankruptcy.serving import openapi
+from bankruptcy.serving import openapi, recourse_api
 from bankruptcy.serving.auth import ApiKeys
 from bankruptcy.serving.contract import Problem
 from bankruptcy.serving.gate import Gate, Refused, refusal
@@ -56,8 +60,8 @@ from bankruptcy.serving.predlog import PredictionLog
 log = logging.getLogger(__name__)
 #: Served without an API key: liveness for load balancers, and the page's shell (no model data).
 OPEN_PATHS = frozenset({"/health", "/"})
-#: The options of ``POST /v1/predict`` besides the form (rows or columns).
-PREDICT_OPTIONS = ("explain", "ignore_unknown")
+#: The options of ``POST /v1/predict`` besides the form (rows or columns) and ignore_unknown.
+PREDICT_OPTIONS = ("explain",)
 
 
 @dataclass
@@ -83,6 +87,8 @@ class Settings:
         Largest body (413 above); None derives it from `max_rows` and the contract.
     api_keys : str or None
         Key file (`bankruptcy.serving.auth`); None serves anyone who reaches the port.
+    recourse_rows : int
+        Largest batch of ``POST /v1/recourse`` (a flagged company costs thousands of scores).
     """
 
     model: str
@@ -93,6 +99,7 @@ class Settings:
     runtime: str = "sklearn"
     max_body_bytes: int | None = None
     api_keys: str | None = None
+    recourse_rows: int = 100
 
 
 @dataclass
@@ -179,9 +186,14 @@ def create_app(settings: Settings) -> FastAPI:
         _follow_alias(holder, settings.reload_seconds)
     limits = holder.per_package(
         lambda package: Limits.of(
-            package.contract, settings.max_rows, settings.explain_rows, settings.max_body_bytes
+            package.contract,
+            settings.max_rows,
+            settings.explain_rows,
+            settings.max_body_bytes,
+            settings.recourse_rows,
         )
     )
+    bases = recourse_api.Bases()
 
     def gate_refused(scope, answer: Refused) -> Response:
         record = _record(holder, scope.get("state", {}).get("key_name"))
@@ -221,13 +233,14 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/v1/predict")
     async def predict(request: Request) -> Response:
         """Score a batch of companies (rows or columns); see the service's docstring."""
-        key_name = request.state.key_name
-        media_type = request.headers.get("content-type")
-        if media_type is not None and not _is_json(media_type):  # refused before it is read
-            wrong = refusal(415, "media_type", f"Content-Type {media_type!r}: send {openapi.JSON}")
-            return _refused(predlog, _record(holder, key_name), wrong)
-        body = await request.body()
-        return await run_in_threadpool(_answer, holder, predlog, limits(), body, key_name)
+        return await _serve(request, holder, predlog, _answer, limits())
+
+    @app.post("/v1/recourse")
+    async def recourse(request: Request) -> Response:
+        """Recourse plans for the flagged companies of a batch (rows or columns, ``target``,
+        ``plans``, ``max_changes``); see `bankruptcy.serving.recourse_api`."""
+        answer = functools.partial(_recourse_answer, bases=bases)
+        return await _serve(request, holder, predlog, answer, limits())
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> HTMLResponse:
@@ -240,6 +253,7 @@ def create_app(settings: Settings) -> FastAPI:
             ("get", "/health"): openapi.Operation(_health_schema(), open=True),
             ("get", "/v1/model"): openapi.Operation(openapi.model_schema(package)),
             ("post", "/v1/predict"): _predict_operation(package, limits()),
+            ("post", "/v1/recourse"): recourse_api.operation(package, limits()),
             ("get", "/"): openapi.Operation({}, open=True, media_type="text/html"),
         }
 
@@ -264,19 +278,27 @@ def _predict_operation(package: ModelPackage, limits: Limits) -> openapi.Operati
     )
 
 
+async def _serve(request: Request, holder, predlog, answer, limits: Limits) -> Response:
+    """Refuse a body declared as anything but JSON before it is read; else read it and run
+    ``answer(holder, predlog, limits, body, key_name)`` in a worker thread."""
+    key_name = request.state.key_name
+    media_type = request.headers.get("content-type")
+    if media_type is not None and not _is_json(media_type):  # refused before it is read
+        wrong = refusal(415, "media_type", f"Content-Type {media_type!r}: send {openapi.JSON}")
+        return _refused(predlog, _record(holder, key_name), wrong)
+    body = await request.body()
+    return await run_in_threadpool(answer, holder, predlog, limits, body, key_name)
+
+
 def _answer(holder, predlog, limits: Limits, body: bytes, key_name: str | None) -> Response:
     """Parse, check, score, log and answer one request (in a worker thread)."""
     package = holder.package  # one package for the whole request, even across a reload
     record = _record(holder, key_name)
     try:
-        payload = _parse(body)
+        payload = _parse(body, PREDICT_OPTIONS)
         record.update(form=payload["form"], inputs=payload["inputs"])
-        frame, dropped = _frame(payload, package.contract.names, limits)
-        extra = "ignore" if payload["ignore_unknown"] else "reject"
-        checked = package.contract.check(frame, extra, typed=True)
-        if checked.problems:
-            raise Refused(422, "the input does not fit the model's contract", checked.problems)
-        explain = payload["explain"]
+        explain = _explain(payload.get("explain", 0))
+        checked, dropped = _checked(package, payload, lambda n: _check_rows(n, explain, limits))
         # points and explanations read the model-input rows: one preprocessing pass for all
         rows = package.model_rows(checked.X) if explain or package.has_points else None
         decided = package.decide(checked.X, rows)
@@ -302,6 +324,46 @@ def _answer(holder, predlog, limits: Limits, body: bytes, key_name: str | None) 
     return _json(answer)
 
 
+def _recourse_answer(
+    holder, predlog, limits: Limits, body: bytes, key_name: str | None, bases
+) -> Response:
+    """Parse, check, plan, log and answer one recourse request (in a worker thread)."""
+    package = holder.package
+    record = _record(holder, key_name)
+    try:
+        payload = _parse(body, recourse_api.OPTIONS)
+        record.update(form=payload["form"], inputs=payload["inputs"])
+        settings = recourse_api.settings_of(payload)
+        checked, dropped = _checked(package, payload, lambda n: _check_recourse_rows(n, limits))
+        recourser = recourse_api.recourser_of(package, settings, bases)
+        firms = recourse_api.answers(recourser, checked.X)
+    except Refused as refused:
+        return _refused(predlog, record, refused)
+    for firm, warnings in zip(firms, checked.warnings, strict=True):
+        firm["warnings"] = warnings
+    if predlog is not None:
+        predlog.append({**record, "status": "recourse", "outputs": recourse_api.log_outputs(firms)})
+    answer = {
+        "model": record["model"],
+        "request": record["request"],
+        "ignored": dropped + checked.ignored,
+        "target": recourser.target,
+        "firms": firms,
+    }
+    return _json(answer)
+
+
+def _checked(package: ModelPackage, payload: dict, check_rows):
+    """The request's batch checked against the contract (rows counted by `check_rows` first),
+    and the columns dropped before; a 422 with the contract's problems."""
+    frame, dropped = _frame(payload, package.contract.names, check_rows)
+    extra = "ignore" if payload["ignore_unknown"] else "reject"
+    checked = package.contract.check(frame, extra, typed=True)
+    if checked.problems:
+        raise Refused(422, "the input does not fit the model's contract", checked.problems)
+    return checked, dropped
+
+
 def _record(holder: ModelHolder, key_name: str | None) -> dict:
     """The start of a request's prediction-log record (and of its answer)."""
     record = {"ts": _now(), "request": uuid.uuid4().hex, "model": holder.identity()}
@@ -325,8 +387,9 @@ def _refused(predlog: PredictionLog | None, record: dict, refused: Refused) -> R
     return _json(body, refused.status, refused.headers)
 
 
-def _parse(body: bytes) -> dict:
-    """The request's JSON and options, or a 400/422 naming what is wrong with them."""
+def _parse(body: bytes, options: tuple[str, ...]) -> dict:
+    """The request's JSON: its form, inputs, ``ignore_unknown`` and the endpoint's own
+    `options` as given; a 400/422 naming what is wrong with them."""
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -338,32 +401,38 @@ def _parse(body: bytes) -> dict:
     forms = [k for k in ("rows", "columns") if k in payload]
     if len(forms) != 1:
         raise refusal(422, "form", 'send exactly one of "rows" (a list) or "columns" (an object)')
-    unknown = sorted(set(payload) - {forms[0], *PREDICT_OPTIONS})
+    takes = (*options, "ignore_unknown")
+    unknown = sorted(set(payload) - {forms[0], *takes})
     if unknown:
         raise refusal(
             422,
             "option",
             f"unknown option(s) {', '.join(map(repr, unknown))}: this endpoint takes "
-            f"{forms[0]!r}, {' and '.join(map(repr, PREDICT_OPTIONS))}",
-        )
-    explain = payload.get("explain", 0)
-    if isinstance(explain, float) and explain.is_integer():
-        explain = int(explain)  # 3.0 is the integer 3 in JSON
-    if not isinstance(explain, int) or isinstance(explain, bool) or not 0 <= explain <= MAX_FACTORS:
-        raise refusal(
-            422, "option", f'"explain" must be an integer from 0 to {MAX_FACTORS}, got {explain!r}'
+            f"{forms[0]!r}, {', '.join(map(repr, takes[:-1]))} and {takes[-1]!r}",
         )
     ignore_unknown = payload.get("ignore_unknown", False)
     if not isinstance(ignore_unknown, bool):
         raise refusal(
             422, "option", f'"ignore_unknown" must be true or false, got {ignore_unknown!r}'
         )
+    given = {k: payload[k] for k in options if k in payload}
     return {
+        **given,
         "form": forms[0],
         "inputs": payload[forms[0]],
-        "explain": explain,
         "ignore_unknown": ignore_unknown,
     }
+
+
+def _explain(explain) -> int:
+    """``explain`` as an integer from 0 to `MAX_FACTORS`; a 422 otherwise."""
+    if isinstance(explain, float) and explain.is_integer():
+        explain = int(explain)  # 3.0 is the integer 3 in JSON
+    if not isinstance(explain, int) or isinstance(explain, bool) or not 0 <= explain <= MAX_FACTORS:
+        raise refusal(
+            422, "option", f'"explain" must be an integer from 0 to {MAX_FACTORS}, got {explain!r}'
+        )
+    return explain
 
 
 def _lenient_json(body: bytes, error: orjson.JSONDecodeError):
@@ -381,9 +450,10 @@ def _integer(text: str) -> int | float:
     return int(text) if len(text) < 19 else float(text)
 
 
-def _frame(payload: dict, names: list[str], limits: Limits) -> tuple[pd.DataFrame, list[str]]:
-    """The batch as a DataFrame, after the checks only the JSON forms need; and the columns
-    dropped under ``ignore_unknown`` before the frame was built (the columns form's)."""
+def _frame(payload: dict, names: list[str], check_rows) -> tuple[pd.DataFrame, list[str]]:
+    """The batch as a DataFrame, after the checks only the JSON forms need (`check_rows` of
+    its row count: the endpoint's limits); and the columns dropped under ``ignore_unknown``
+    before the frame was built (the columns form's)."""
     inputs = payload["inputs"]
     dropped = []
     if payload["form"] == "rows":
@@ -402,7 +472,7 @@ def _frame(payload: dict, names: list[str], limits: Limits) -> tuple[pd.DataFram
         if len(lengths) > 1:
             raise refusal(422, "columns", f"columns differ in length: {sorted(lengths)}")
         n = lengths.pop() if lengths else 0
-    _check_rows(n, payload["explain"], limits)
+    check_rows(n)
     if payload["form"] == "columns":
         return pd.DataFrame(inputs), dropped
     wanted = set(names)
@@ -433,6 +503,17 @@ def _check_rows(n: int, explain: int, limits: Limits) -> None:
             "too_large",
             f"the batch holds {n:,} rows; explain is limited to {limits.explain_rows:,} rows "
             "per request",
+        )
+
+
+def _check_recourse_rows(n: int, limits: Limits) -> None:
+    """413 above the recourse row limit (before the batch is built)."""
+    if n > limits.recourse_rows:
+        raise refusal(
+            413,
+            "too_large",
+            f"the batch holds {n:,} rows; recourse is limited to {limits.recourse_rows:,} rows "
+            "per request (serve --recourse-rows)",
         )
 
 

@@ -27,6 +27,7 @@ COMMANDS = {
     "retrain": "--gate-share",
     "export": "docs/onnx.md",
     "edit": "--monotone",
+    "recourse": "--max-changes",
 }
 
 # Runs each shim as ``python -m`` would (``run_name="__main__"``) in one interpreter, so the

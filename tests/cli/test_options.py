@@ -190,6 +190,20 @@ CASES = {
     "plots dpi": (["plots.dpi=0"], "plots.dpi=0: The 'dpi' parameter of PlotMaker"),
     "interpret": (["interpret.scoring=auc"], "interpret.scoring=auc: The 'scoring' parameter"),
     "logger": (["logger=wandb", "logger.mode=onlin"], "logger.mode=onlin: The 'mode' parameter"),
+    # recourse defaults stored in the package
+    "recourse column": (
+        ["recourse.immutable=[Attr99]"],
+        "recourse.immutable names Attr99, which the dataset lacks; its columns: Attr1",
+    ),
+    "recourse move": (
+        ["recourse.one_way={Attr1:sideways}"],
+        "The 'one_way' parameter of Actionability must be a mapping feature -> up or down",
+    ),
+    "recourse both": (
+        ["recourse.one_way={Attr29:up}"],
+        "The 'one_way' parameter of Actionability must be free of immutable features",
+    ),
+    "recourse directions": (["recourse.directions=some"], "recourse.directions=some: The"),
     # datasets: the loader's own declared rules, checked before it is called
     "polish year": (["dataset.year=9"], "dataset.year=9: The 'year' parameter of load_polish"),
     "dataset name": (["+dataset.yeer=2"], "dataset.yeer=2: load_polish has no parameter 'yeer'"),

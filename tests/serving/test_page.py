@@ -87,3 +87,46 @@ def test_csv_upload_scores_many_companies(browser_page, test_rows, tmp_path):
     page.screenshot(path=str(tmp_path / "batch.png"), full_page=True)
     assert (tmp_path / "batch.png").stat().st_size > 20_000
     assert errors == []
+
+
+def test_a_flagged_company_gets_plans_in_words_and_what_if_moves_without_reload(
+    browser_page, test_rows, job_dir
+):
+    import re
+
+    import numpy as np
+
+    from bankruptcy.serving.package import ModelPackage
+
+    page, errors, _ = browser_page
+    errors.clear()
+    package = ModelPackage.load(job_dir / "package")
+    rows = pd.read_csv(test_rows).drop(columns="company")
+    pd_ = package.scores(package.contract.check(rows).X)
+    flagged = np.flatnonzero(pd_ >= package.threshold)
+    firm = rows.iloc[flagged[np.argmin(pd_[flagged])]]  # flagged, the nearest to the threshold
+    values = {k: None if pd.isna(v) else float(v) for k, v in firm.items()}
+    page.evaluate("() => { window.sameDocument = true; }")
+    page.evaluate(
+        "(row) => { for (const [k, v] of Object.entries(row)) "
+        "document.getElementById('f-' + k).value = v === null ? '' : String(v); }",
+        values,
+    )
+    page.click("#score")
+    page.wait_for_selector("#plan-list li", timeout=180_000)
+    assert page.inner_text("#decision") == "flagged"
+    words = page.inner_text("#plan-list li >> nth=0")
+    found = re.search(r"(raise|lower) (Attr\d+) from \S+ to \S+.*: PD ([\d.]+) -> ([\d.]+)", words)
+    assert found and float(found.group(4)) < package.threshold <= float(found.group(3)), words
+    page.click(".try-plan >> nth=0")  # the plan goes into the form; the result moves
+    page.wait_for_function("document.getElementById('delta').textContent.includes('What-if')")
+    assert page.inner_text("#decision") == "not flagged"
+    assert float(page.inner_text("#probability")) < package.threshold
+    page.check("#whatif")  # editing a field back re-scores it as typed
+    feature = found.group(2)
+    page.fill(f"#f-{feature}", str(values[feature]))
+    page.wait_for_function("document.getElementById('decision').textContent === 'flagged'")
+    assert float(page.inner_text("#probability")) >= package.threshold
+    assert page.evaluate("() => window.sameDocument") is True  # no page reload
+    page.screenshot(path=str(job_dir.parent / "plans.png"), full_page=True)
+    assert errors == []

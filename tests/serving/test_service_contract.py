@@ -26,8 +26,8 @@ from bankruptcy.serving.service import Settings, create_app
 
 MAX_ROWS, EXPLAIN_ROWS = 30, 4
 #: Every path but /health and the page's shell needs a key, the unknown ones included.
-PROTECTED = [("POST", "/v1/predict"), ("GET", "/v1/model"), ("GET", "/openapi.json"),
-             ("GET", "/docs"), ("GET", "/nowhere")]  # fmt: skip
+PROTECTED = [("POST", "/v1/predict"), ("POST", "/v1/recourse"), ("GET", "/v1/model"),
+             ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/nowhere")]  # fmt: skip
 KEYS = {"desk": "desk-key-0123456789abcdef", "nightly": "nightly-key-0123456789abcdef"}
 
 
