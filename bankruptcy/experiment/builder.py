@@ -27,13 +27,14 @@ from bankruptcy.evaluation.calibration import (
     ScoreCalibrator,
 )
 from bankruptcy.evaluation.protocol import Split
-from bankruptcy.experiment.combinations import check_combinations
+from bankruptcy.experiment.combinations import Parts, check_combinations
 from bankruptcy.experiment.options import (
     check_option_names,
     refused,
     validate_call,
     validate_parameters,
 )
+from bankruptcy.horizons.targets import Ever
 from bankruptcy.models import monotone
 from bankruptcy.pipeline.assembly import assemble
 
@@ -80,22 +81,32 @@ def build_experiment(
     analyses = build_analyses(cfg)
     tracker = build_tracker(cfg.logger)
     protocol = component("protocol", cfg.protocol)
-    check_combinations(cfg, pipeline, calibration, analyses, protocol, dataset, choices or {})
-    if dataset is None:
-        dataset = build_dataset(cfg.dataset)
+    target = build_target(cfg)
+    parts = Parts(pipeline, calibration, analyses, protocol, target)
+    check_combinations(cfg, parts, dataset, choices or {})
+    dataset = target.prepare(build_dataset(cfg.dataset) if dataset is None else dataset)
     return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker, calibration)
 
 
 def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
-    """The data of `cfg` (or `dataset`) and its protocol's split, for tools that fit by hand."""
+    """The data of `cfg` (or `dataset`), labelled by its target, and its protocol's split, for
+    tools that fit by hand."""
     protocol = component("protocol", cfg.protocol)
-    dataset = build_dataset(cfg.dataset) if dataset is None else dataset
+    target = build_target(cfg)
+    dataset = target.prepare(build_dataset(cfg.dataset) if dataset is None else dataset)
     return dataset, protocol.split(dataset)
 
 
 def build_dataset(node: DictConfig) -> Dataset:
     """Load the data a ``dataset`` config names (its options checked first)."""
     return component("dataset", node)
+
+
+def build_target(cfg: DictConfig):
+    """The ``target`` (`bankruptcy.horizons.targets`); configs saved before the group existed
+    (a champion's, retrained) keep the dataset's own label."""
+    node = OmegaConf.select(cfg, "target")
+    return Ever() if node is None else component("target", node)
 
 
 def build_tracker(node: Mapping):

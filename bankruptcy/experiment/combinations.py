@@ -4,6 +4,8 @@
 - a threshold rule's options do not fit the model's scores (``threshold.value=2`` on
   probabilities);
 - the protocol needs a time column and the dataset has none;
+- a horizon target on data without firms and periods, a term structure on decision scores, a
+  horizon whose label windows close after every validation period (look-ahead);
 - the model's options name columns (``model.monotone``, a per-feature
   ``model.monotonic_trend``) that the dataset lacks (its loader declares its columns);
 - a step cannot take missing values and no step before it fills them (an interpolating
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 from hydra.utils import get_object
@@ -34,14 +37,19 @@ from bankruptcy.experiment.options import refused
 _GAP_EVERY = 7
 
 
+@dataclass(frozen=True)
+class Parts:
+    """The built parts of an experiment whose options are checked together."""
+
+    pipeline: object  # imblearn.pipeline.Pipeline
+    calibration: object  # ScoreCalibrator: what the threshold and metrics read
+    analyses: object  # Analyses: the threshold rule
+    protocol: object
+    target: object  # bankruptcy.horizons.targets
+
+
 def check_combinations(
-    cfg: DictConfig,
-    pipeline,
-    calibration,
-    analyses,
-    protocol,
-    dataset: Dataset | None,
-    choices: Mapping[str, str],
+    cfg: DictConfig, parts: Parts, dataset: Dataset | None, choices: Mapping[str, str]
 ) -> None:
     """Refuse incompatible options among the built parts of `cfg` (see the module docstring).
 
@@ -49,31 +57,58 @@ def check_combinations(
     ----------
     cfg : DictConfig
         The composed experiment.
-    pipeline : imblearn.pipeline.Pipeline
-        Its built (unfitted) pipeline.
-    calibration : ScoreCalibrator
-        Its map from the model's scores to PDs (what the threshold and metrics read).
-    analyses : Analyses
-        Its built analyses (the threshold rule).
-    protocol : object
-        Its built protocol.
+    parts : Parts
+        Its built (unfitted) parts.
     dataset : Dataset or None
         The data given instead of ``cfg.dataset``, if any.
     choices : mapping
         Hydra's chosen option per config group, for the messages (may be empty).
     """
-    kind = calibration.output_kind(M.score_kind(pipeline))
+    pipeline, protocol = parts.pipeline, parts.protocol
+    kind = parts.calibration.output_kind(M.score_kind(pipeline))
     objective = OmegaConf.select(cfg, "objective")
     if objective and kind is M.ScoreKind.DECISION:
         check_objective_scores(objective, pipeline)
-    threshold = analyses.threshold
+    threshold = parts.analyses.threshold
     if hasattr(threshold, "check_score_kind"):
         given = OmegaConf.to_container(cfg.threshold, resolve=True)
         refused("threshold", threshold, given, lambda: threshold.check_score_kind(kind))
     if getattr(protocol, "needs_time", False):
         check_time_column(cfg.dataset, dataset, _option(choices, "protocol", protocol))
+    check_target(cfg.dataset, dataset, parts.target, protocol, kind, choices)
     check_named_columns(cfg.dataset, dataset, pipeline)
     check_missing_values(pipeline, choices)
+
+
+def check_target(node, dataset, target, protocol, kind, choices: Mapping[str, str]) -> None:
+    """Refuse a horizon target on data without firms and periods, a term structure without
+    probabilities, and a walk-forward protocol none of whose validation windows closes in time.
+    """
+    name = _option(choices, "target", target)
+    if getattr(target, "needs_panel", False):
+        if dataset is not None:
+            panel = dataset.time is not None and dataset.groups is not None
+        else:
+            panel = declares_time(node) and declares_group(node)
+        if not panel:
+            raise UserError(
+                f"{name} needs firm-year data (a firm and a time column) and the dataset has "
+                "none; use target=ever, or dataset=american, or dataset=csv with "
+                "dataset.group=<firm column> and dataset.time=<year column>"
+            )
+    if getattr(target, "needs_probabilities", False) and kind is not M.ScoreKind.PROBA:
+        raise UserError(
+            f"{name} needs probabilities (the yearly hazard) and the model gives decision "
+            "scores only; calibrate them (calibration=beta) or choose a model with probabilities"
+        )
+    years = getattr(target, "main_years", None)
+    first, last = getattr(protocol, "train_end", None), getattr(protocol, "valid_end", None)
+    if years and first is not None and first + 1 + years > last:
+        raise UserError(
+            f"{name} with {_option(choices, 'protocol', protocol)}: no validation year in "
+            f"({first}, {last}] has its {years}-year label window closed by valid_end={last} "
+            f"(later windows are look-ahead, purged); set protocol.train_end<={last - 1 - years}"
+        )
 
 
 def check_named_columns(node: DictConfig, dataset: Dataset | None, pipeline) -> None:
@@ -141,6 +176,15 @@ def declares_time(node: DictConfig) -> bool:
     if "time" in inspect.signature(loader).parameters:
         return node.get("time") is not None
     return getattr(loader, "time_column", None) is not None
+
+
+def declares_group(node: DictConfig) -> bool:
+    """Whether a ``dataset`` config gives its rows a firm (group) column, known without its
+    data: its ``group`` option, else its loader's ``group_column`` attribute."""
+    loader = get_object(node["_target_"])
+    if "group" in inspect.signature(loader).parameters:
+        return node.get("group") is not None
+    return getattr(loader, "group_column", None) is not None
 
 
 def check_missing_values(pipeline, choices: Mapping[str, str]) -> None:
