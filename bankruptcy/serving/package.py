@@ -43,6 +43,7 @@ from bankruptcy.evaluation.analysis import model_name
 from bankruptcy.evaluation.calibration import apply_map
 from bankruptcy.evaluation.metrics import ScoreKind, positive_scores
 from bankruptcy.evaluation.pd_validation import expected_vs_observed
+from bankruptcy.horizons.structure import pd_columns, term_structure
 from bankruptcy.preprocess.concepts import ReadsColumnNames
 from bankruptcy.serving import trusted
 from bankruptcy.serving.card import render_card
@@ -157,10 +158,38 @@ class ModelPackage:
         """The map from the model's own scores to the package's output (plain data)."""
         return self.manifest["model"].get("calibration", IDENTITY)
 
+    @property
+    def horizons(self) -> dict | None:
+        """What the PDs stand for when a horizon target made the model (the manifest's
+        ``horizons``: ``kind``, ``years``, ``main``, ``period_column``); None otherwise."""
+        return self.manifest.get("horizons")
+
+    @property
+    def period_column(self) -> str | None:
+        """A hazard model's year-ahead feature (the pipeline takes it after the contract's
+        columns); None for other models."""
+        return (self.horizons or {}).get("period_column")
+
     def scores(self, X: pd.DataFrame) -> np.ndarray:
-        """The package's output of contract-ordered rows `X`: the PD (uncalibrated decision
-        scores: the score), from `scorer` if set."""
-        return self.pipeline_scores(X) if self.scorer is None else self.scorer(X)
+        """The package's output of contract-ordered rows `X`: the PD of the main horizon
+        (uncalibrated decision scores: the score), from `scorer` if set."""
+        if self.period_column is not None:
+            X = X.assign(**{self.period_column: float(self.horizons["main"])})
+        return self._score(X)
+
+    def _score(self, rows: pd.DataFrame) -> np.ndarray:
+        """The output of rows as the pipeline takes them (a hazard model's: with the year)."""
+        return self.pipeline_scores(rows) if self.scorer is None else self.scorer(rows)
+
+    def horizon_pds(self, X: pd.DataFrame) -> np.ndarray | None:
+        """PDs (n, horizons) of every horizon the model answers (``horizons["years"]``): a
+        term structure's cumulative PDs, or the one horizon's PD; None without horizons."""
+        horizons = self.horizons
+        if horizons is None:
+            return None
+        if self.period_column is None:
+            return self.scores(X)[:, None]
+        return term_structure(self._score, X, len(horizons["years"]), self.period_column)
 
     def pipeline_scores(self, X: pd.DataFrame) -> np.ndarray:
         """The same output from the scikit-learn pipeline: its scores through the map.
@@ -198,18 +227,25 @@ class ModelPackage:
         return copy
 
     def decide(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
-        """Score (`output_column`), ``decision`` (0/1) and ``risk_band`` of each row of `X`,
-        after a scorecard's ``score_points``.
+        """Score (`output_column`), each horizon's ``pd_<h>y``, ``decision`` (0/1) and
+        ``risk_band`` of each row of `X`, after a scorecard's ``score_points``.
 
         Plain arrays: the service answers them without building a DataFrame, which for one
         row costs more than the model.
         """
-        scores = self.scores(X)
+        pds = self.horizon_pds(X)
+        if pds is None:
+            scores, by_horizon = self.scores(X), {}
+        else:  # one scoring pass gives every horizon, the main one among them
+            years = self.horizons["years"]
+            scores = pds[:, years.index(self.horizons["main"])]
+            by_horizon = dict(zip(pd_columns(years), pds.T, strict=True))
         # a scorecard's total score comes first, as its card reads: points, then the PD
         points = {"score_points": self.points(X)} if self.has_points else {}
         return {
             **points,
             self.output_column: scores,
+            **by_horizon,
             "decision": (scores >= self.threshold).astype(np.int8),
             "risk_band": self.bands.of(scores),
         }
@@ -326,13 +362,16 @@ def build_package(
     (ModelPackage, reference features, reference scores)
     """
     dataset = result.dataset
-    X_train = result.X_train
+    statements = _statements(result)
+    X_train = result.X_train[statements]
+    if dataset.horizon is not None and dataset.horizon.period_column is not None:
+        X_train = X_train.drop(columns=dataset.horizon.period_column)
     kind = result.score_kind
     # the source's own label values: new labelled rows (retrain, monitor) may use them
     label = {**LABEL, "bankrupt_value": dataset.bankrupt_value, "values": dataset.label_values}
     contract = InputContract.from_training(X_train, dataset.descriptions, label)
     threshold = float(metrics["threshold"])
-    base_rate = float(np.mean(result.y_train))
+    base_rate = float(np.mean(result.y_train[statements]))
     calibration = IDENTITY if result.calibration is None else result.calibration.to_dict()
     bands = Bands(_elevated_from(result, base_rate, threshold), threshold)
     manifest = {
@@ -365,6 +404,8 @@ def build_package(
             "group": None if dataset.groups is None else str(dataset.groups.name),
         },
         "metrics": metrics,
+        # what p_bankrupt and pd_<h>y stand for, and each horizon's test calibration
+        "horizons": _horizons(dataset.horizon, tables.get("horizons")),
         "risk_factors": _risk_factors(tables.get("shap_importance")),
         # a scorecard's points per bin (interpret/scorecard.csv), for the card and reviewers
         "scorecard": _records(tables.get("scorecard")),
@@ -386,6 +427,22 @@ def build_package(
         }
     )
     return package, reference_features, reference_scores
+
+
+def _statements(result) -> np.ndarray:
+    """Mask of the training rows that are statements as the package takes them: all rows,
+    or a hazard model's first-year records (one per statement, its year-ahead feature aside)."""
+    horizon = result.dataset.horizon
+    if horizon is None or horizon.period_column is None:
+        return np.ones(len(result.split.train), dtype=bool)
+    return result.X_train[horizon.period_column].to_numpy() == 1
+
+
+def _horizons(horizon, table: pd.DataFrame | None) -> dict | None:
+    """The manifest's ``horizons``: the target's description and its per-horizon test table."""
+    if horizon is None:
+        return None
+    return {**horizon.to_dict(), "test": _records(table)}
 
 
 @cache
