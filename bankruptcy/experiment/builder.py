@@ -34,9 +34,10 @@ from bankruptcy.experiment.options import (
     validate_call,
     validate_parameters,
 )
+from bankruptcy.horizons.history import with_history
 from bankruptcy.horizons.targets import Ever
 from bankruptcy.models import monotone
-from bankruptcy.pipeline.assembly import assemble
+from bankruptcy.pipeline.assembly import assemble, history_lags, without_panel_steps
 
 log = logging.getLogger(__name__)
 
@@ -84,16 +85,27 @@ def build_experiment(
     target = build_target(cfg)
     parts = Parts(pipeline, calibration, analyses, protocol, target)
     check_combinations(cfg, parts, dataset, choices or {})
-    dataset = target.prepare(build_dataset(cfg.dataset) if dataset is None else dataset)
+    dataset = prepare_data(cfg, pipeline, target, dataset)
     return Experiment(dataset, protocol.split(dataset), pipeline, analyses, tracker, calibration)
+
+
+def prepare_data(cfg: DictConfig, pipeline: Pipeline, target, dataset: Dataset | None) -> Dataset:
+    """The experiment's rows: loaded (or given), with the history the pipeline reads
+    (`bankruptcy.horizons.history`), labelled by the target. On data without firms and
+    periods, the pipeline's ``features=auto`` step is switched off."""
+    dataset = build_dataset(cfg.dataset) if dataset is None else dataset
+    if dataset.time is None or dataset.groups is None:
+        without_panel_steps(pipeline)  # features=auto: nothing to derive from a firm's past
+    elif history_lags(pipeline):
+        dataset = with_history(dataset, history_lags(pipeline))
+    return target.prepare(dataset)
 
 
 def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
     """The data of `cfg` (or `dataset`), labelled by its target, and its protocol's split, for
     tools that fit by hand."""
     protocol = component("protocol", cfg.protocol)
-    target = build_target(cfg)
-    dataset = target.prepare(build_dataset(cfg.dataset) if dataset is None else dataset)
+    dataset = prepare_data(cfg, build_pipeline(cfg), build_target(cfg), dataset)
     return dataset, protocol.split(dataset)
 
 

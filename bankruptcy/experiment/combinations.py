@@ -32,6 +32,7 @@ from bankruptcy.evaluation import metrics as M
 from bankruptcy.evaluation.analysis import model_name
 from bankruptcy.experiment.dryfit import first_line, probe_rows, silenced
 from bankruptcy.experiment.options import refused
+from bankruptcy.pipeline.assembly import history_lags
 
 # cells of the probe rows left empty: a few per column, no column or row entirely
 _GAP_EVERY = 7
@@ -75,17 +76,19 @@ def check_combinations(
         refused("threshold", threshold, given, lambda: threshold.check_score_kind(kind))
     if getattr(protocol, "needs_time", False):
         check_time_column(cfg.dataset, dataset, _option(choices, "protocol", protocol))
-    check_target(cfg.dataset, dataset, parts.target, protocol, kind, choices)
+    check_target(cfg.dataset, dataset, parts, kind, choices)
     check_named_columns(cfg.dataset, dataset, pipeline)
     check_missing_values(pipeline, choices)
 
 
-def check_target(node, dataset, target, protocol, kind, choices: Mapping[str, str]) -> None:
-    """Refuse a horizon target on data without firms and periods, a term structure without
-    probabilities, and a walk-forward protocol none of whose validation windows closes in time.
-    """
+def check_target(node, dataset, parts: Parts, kind, choices: Mapping[str, str]) -> None:
+    """Refuse a horizon target (or panel features) on data without firms and periods, a term
+    structure without probabilities, and a walk-forward protocol none of whose validation
+    windows closes in time."""
+    target, protocol, pipeline = parts.target, parts.protocol, parts.pipeline
     name = _option(choices, "target", target)
-    if getattr(target, "needs_panel", False):
+    if getattr(target, "needs_panel", False) or history_lags(pipeline, optional=False):
+        name = name if getattr(target, "needs_panel", False) else "preprocess/features=panel"
         if dataset is not None:
             panel = dataset.time is not None and dataset.groups is not None
         else:

@@ -47,6 +47,27 @@ def passthrough() -> str:
     return "passthrough"
 
 
+def history_lags(pipeline: Pipeline, optional: bool = True) -> int:
+    """Earlier statements the rows must carry for `pipeline` (its steps' ``history_lags``,
+    e.g. panel features; 0 for none); without `optional`, only for the steps that refuse data
+    without firms and periods (not ``panels_only``)."""
+    return max(
+        (
+            getattr(step, "history_lags", 0)
+            for _, step in pipeline.steps
+            if optional or not getattr(step, "panels_only", False)
+        ),
+        default=0,
+    )
+
+
+def without_panel_steps(pipeline: Pipeline) -> Pipeline:
+    """`pipeline` with its ``panels_only`` steps (``features=auto``) turned into passthrough:
+    what it fits on data without firms and periods."""
+    off = {name: "passthrough" for name, step in pipeline.steps if getattr(step, "panels_only", 0)}
+    return pipeline.set_params(**off) if off else pipeline
+
+
 def model_input_features(pipeline: Pipeline, X) -> list[str]:
     """Names of the columns that reach the model of a fitted `pipeline` given input rows `X`.
 
