@@ -37,7 +37,7 @@ from bankruptcy.experiment.options import (
 from bankruptcy.horizons.history import with_history
 from bankruptcy.horizons.targets import Ever
 from bankruptcy.models import monotone
-from bankruptcy.pipeline.assembly import assemble, history_lags, without_panel_steps
+from bankruptcy.pipeline.assembly import assemble, history_lags, without_idle_panel_steps
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,8 @@ def prepare_data(cfg: DictConfig, pipeline: Pipeline, target, dataset: Dataset |
     (`bankruptcy.horizons.history`), labelled by the target. On data without firms and
     periods, the pipeline's ``features=auto`` step is switched off."""
     dataset = build_dataset(cfg.dataset) if dataset is None else dataset
-    if dataset.time is None or dataset.groups is None:
-        without_panel_steps(pipeline)  # features=auto: nothing to derive from a firm's past
-    elif history_lags(pipeline):
+    without_idle_panel_steps(pipeline, dataset.time is not None and dataset.groups is not None)
+    if history_lags(pipeline):
         dataset = with_history(dataset, history_lags(pipeline))
     return target.prepare(dataset)
 

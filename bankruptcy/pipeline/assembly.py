@@ -61,10 +61,15 @@ def history_lags(pipeline: Pipeline, optional: bool = True) -> int:
     )
 
 
-def without_panel_steps(pipeline: Pipeline) -> Pipeline:
-    """`pipeline` with its ``panels_only`` steps (``features=auto``) turned into passthrough:
-    what it fits on data without firms and periods."""
-    off = {name: "passthrough" for name, step in pipeline.steps if getattr(step, "panels_only", 0)}
+def without_idle_panel_steps(pipeline: Pipeline, panel: bool) -> Pipeline:
+    """`pipeline` with its ``panels_only`` steps (``features=auto``) turned into passthrough
+    where they have nothing to work on: data without firms and periods (not `panel`), or no
+    ratios to compute."""
+    off = {
+        name: "passthrough"
+        for name, step in pipeline.steps
+        if getattr(step, "panels_only", False) and not (panel and step.history_lags)
+    }
     return pipeline.set_params(**off) if off else pipeline
 
 

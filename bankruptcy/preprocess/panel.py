@@ -47,8 +47,10 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
     keep_items : bool
         Hand on the statement's own items beside the ratios.
     panels_only : bool
-        On data without firms and periods, step aside (the experiment replaces the step by
-        ``passthrough``) instead of refusing the data: ``features=auto``.
+        On rows without history columns (data without firms and periods), or without ratios,
+        pass the rows on unchanged instead of refusing them: ``features=auto``. (The experiment
+        replaces such a step by ``passthrough`` before fitting, so a package never holds an
+        idle step that reads column names.)
     """
 
     _parameter_constraints: dict = {
@@ -66,12 +68,13 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
 
     @property
     def history_lags(self) -> int:
-        """Earlier statements the rows must carry (what the experiment adds to the data)."""
-        return self.lags
+        """Earlier statements the rows must carry (what the experiment adds to the data); 0
+        with nothing to compute (``features=auto`` on data that declares no ratios)."""
+        return self.lags if self.ratios else 0
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        if not self.ratios:
+        if not self.ratios and not self.panels_only:
             raise PreprocessError(
                 f"{STEP} needs ratios (name: expression over the statement's items); the "
                 "dataset declares no concepts: set preprocess.features.ratios"
@@ -82,11 +85,12 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
         self._validate_params()
         if not isinstance(X, pd.DataFrame):
             raise PreprocessError(f"{STEP} needs named columns (a pandas DataFrame)")
-        self.expressions_ = dict(self.ratios)
+        self.expressions_ = dict(self.ratios or {})
         self.items_ = [c for c in map(str, X.columns) if lag_name(c, 1) in X.columns]
         lacking = [lag_name(i, k) for k in range(1, self.lags + 1) for i in self.items_]
         lacking = [c for c in [*lacking, REPORTED] if c not in X.columns]
-        if not self.items_ or lacking:
+        self.idle_ = self.panels_only and not (self.items_ and self.expressions_)
+        if not self.idle_ and (not self.items_ or lacking):
             raise PreprocessError(
                 f"{STEP} needs each statement's history columns (e.g. {lacking[:3] or 'X1_lag1'}"
                 "); the experiment adds them on firm-year data (a firm and a time column)"
@@ -97,8 +101,11 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
-        """The items (with `keep_items`), ``years_reported`` and the panel features."""
+        """The items (with `keep_items`), ``years_reported`` and the panel features; `X` as it
+        is for an idle ``features=auto`` step."""
         check_is_fitted(self, "items_")
+        if self.idle_:
+            return X
         statements = [evaluate(X[self.items_], self.expressions_, STEP)]
         for k in range(1, self.lags + 1):
             earlier = X[[lag_name(i, k) for i in self.items_]]

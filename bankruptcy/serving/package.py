@@ -44,7 +44,9 @@ from bankruptcy.evaluation.calibration import apply_map
 from bankruptcy.evaluation.metrics import ScoreKind, positive_scores
 from bankruptcy.evaluation.pd_validation import expected_vs_observed
 from bankruptcy.horizons.structure import pd_columns, term_structure
+from bankruptcy.pipeline.assembly import history_lags
 from bankruptcy.preprocess.concepts import ReadsColumnNames
+from bankruptcy.preprocess.panel import lag_name
 from bankruptcy.serving import trusted
 from bankruptcy.serving.card import render_card
 from bankruptcy.serving.contract import Checked, InputContract, Problem
@@ -406,6 +408,8 @@ def build_package(
         "metrics": metrics,
         # what p_bankrupt and pd_<h>y stand for, and each horizon's test calibration
         "horizons": _horizons(dataset.horizon, tables.get("horizons")),
+        # the earlier statements each row carries (panel features), and where they come from
+        "history": _history(result.pipeline, contract.names, dataset),
         "risk_factors": _risk_factors(tables.get("shap_importance")),
         # a scorecard's points per bin (interpret/scorecard.csv), for the card and reviewers
         "scorecard": _records(tables.get("scorecard")),
@@ -443,6 +447,17 @@ def _horizons(horizon, table: pd.DataFrame | None) -> dict | None:
     if horizon is None:
         return None
     return {**horizon.to_dict(), "test": _records(table)}
+
+
+def _history(pipeline, names: list[str], dataset) -> dict | None:
+    """The manifest's ``history``: how many earlier statements each row carries and of which
+    items, and the firm and period columns `predict` builds them from (None without)."""
+    lags = history_lags(pipeline)
+    if not lags:
+        return None
+    items = [n for n in names if lag_name(n, 1) in names]
+    group, time = str(dataset.groups.name), str(dataset.time.name)
+    return {"lags": lags, "items": items, "group": group, "time": time}
 
 
 @cache
