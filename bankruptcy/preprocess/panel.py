@@ -97,12 +97,16 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
             )
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
+        history = {lag_name(i, k) for k in range(1, self.lags + 1) for i in self.items_}
+        consumed = history | set(self.items_) | {REPORTED}
+        self.others_ = [c for c in map(str, X.columns) if c not in consumed]
         self.names_out_ = list(self.transform(X.iloc[:1]).columns)
         return self
 
     def transform(self, X):
-        """The items (with `keep_items`), ``years_reported`` and the panel features; `X` as it
-        is for an idle ``features=auto`` step."""
+        """The columns that are neither items nor history (e.g. a hazard model's year ahead),
+        the items (with `keep_items`), ``years_reported`` and the panel features; `X` as it is
+        for an idle ``features=auto`` step."""
         check_is_fitted(self, "items_")
         if self.idle_:
             return X
@@ -112,14 +116,15 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
             earlier.columns = self.items_
             statements.append(evaluate(earlier, self.expressions_, STEP))
         current, previous = statements[0], statements[1]
-        parts = [X[self.items_]] if self.keep_items else []
+        parts = [X[self.others_ + (self.items_ if self.keep_items else [])]]
         parts += [X[[REPORTED]], current, (current - previous).add_suffix("_change")]
         if self.lags >= 2:
             parts.append(_trends(statements[::-1]).add_suffix("_trend"))
         return pd.concat(parts, axis=1)
 
     def get_feature_names_out(self, input_features=None):
-        """The output columns (items, ``years_reported``, ratios, changes, trends)."""
+        """The output columns (other columns, items, ``years_reported``, ratios, changes,
+        trends)."""
         check_is_fitted(self, "names_out_")
         return np.asarray(self.names_out_, dtype=object)
 

@@ -175,13 +175,11 @@ class ModelPackage:
     def scores(self, X: pd.DataFrame) -> np.ndarray:
         """The package's output of contract-ordered rows `X`: the PD of the main horizon
         (uncalibrated decision scores: the score), from `scorer` if set."""
-        if self.period_column is not None:
+        if self.scorer is not None:
+            return self.scorer(X)
+        if self.period_column is not None:  # the hazard of the main year ahead
             X = X.assign(**{self.period_column: float(self.horizons["main"])})
-        return self._score(X)
-
-    def _score(self, rows: pd.DataFrame) -> np.ndarray:
-        """The output of rows as the pipeline takes them (a hazard model's: with the year)."""
-        return self.pipeline_scores(rows) if self.scorer is None else self.scorer(rows)
+        return self.pipeline_scores(X)
 
     def horizon_pds(self, X: pd.DataFrame) -> np.ndarray | None:
         """PDs (n, horizons) of every horizon the model answers (``horizons["years"]``): a
@@ -189,9 +187,12 @@ class ModelPackage:
         horizons = self.horizons
         if horizons is None:
             return None
+        if self.scorer is not None and getattr(self.scorer, "horizons", None):
+            return self.scorer.horizon_pds(X)
         if self.period_column is None:
             return self.scores(X)[:, None]
-        return term_structure(self._score, X, len(horizons["years"]), self.period_column)
+        years, column = len(horizons["years"]), self.period_column
+        return term_structure(self.pipeline_scores, X, years, column)
 
     def pipeline_scores(self, X: pd.DataFrame) -> np.ndarray:
         """The same output from the scikit-learn pipeline: its scores through the map.
