@@ -89,11 +89,7 @@ def check_target(node, dataset, parts: Parts, kind, choices: Mapping[str, str]) 
     name = _option(choices, "target", target)
     if getattr(target, "needs_panel", False) or history_lags(pipeline, optional=False):
         name = name if getattr(target, "needs_panel", False) else "preprocess/features=panel"
-        if dataset is not None:
-            panel = dataset.time is not None and dataset.groups is not None
-        else:
-            panel = declares_time(node) and declares_group(node)
-        if not panel:
+        if not _is_panel(node, dataset):
             raise UserError(
                 f"{name} needs firm-year data (a firm and a time column) and the dataset has "
                 "none; use target=ever, or dataset=american, or dataset=csv with "
@@ -123,7 +119,7 @@ def check_named_columns(node: DictConfig, dataset: Dataset | None, pipeline) -> 
     the names: the model's own ``fit`` refuses them then, in one line too.
     """
     model = pipeline.steps[-1][1]
-    if not hasattr(model, "named_columns") or _derives_features(pipeline):
+    if not hasattr(model, "named_columns") or _derives_features(pipeline, node, dataset):
         return
     columns = (
         list(map(str, dataset.X.columns))
@@ -141,9 +137,20 @@ def check_named_columns(node: DictConfig, dataset: Dataset | None, pipeline) -> 
             )
 
 
-def _derives_features(pipeline) -> bool:
+def _derives_features(pipeline, node: DictConfig, dataset: Dataset | None) -> bool:
+    """Whether the pipeline's ``features`` step makes columns of its own on this data (a
+    ``features=auto`` step steps aside on data without firms and periods)."""
     step = dict(pipeline.steps).get("features")
-    return step is not None and step != "passthrough"
+    if step is None or step == "passthrough":
+        return False
+    return not getattr(step, "panels_only", False) or _is_panel(node, dataset)
+
+
+def _is_panel(node: DictConfig, dataset: Dataset | None) -> bool:
+    """Whether the data has a firm and a time column (known from its config when not given)."""
+    if dataset is not None:
+        return dataset.time is not None and dataset.groups is not None
+    return declares_time(node) and declares_group(node)
 
 
 def check_objective_scores(objective: str, pipeline) -> None:

@@ -93,6 +93,7 @@ def load_window(
         frame, rejected, where, log = reader(source), 0, str(source), None
     else:
         raise UserError(f"{source}: no such file or prediction-log folder")
+    frame = package.with_history(frame, where)
     checked = package.contract.check(frame, extra="passthrough", drop_bad_rows=True)
     if checked.problems:
         raise UserError(f"{where}: {problems_line(checked.problems)}")

@@ -100,7 +100,7 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
         history = {lag_name(i, k) for k in range(1, self.lags + 1) for i in self.items_}
         consumed = history | set(self.items_) | {REPORTED}
         self.others_ = [c for c in map(str, X.columns) if c not in consumed]
-        self.names_out_ = list(self.transform(X.iloc[:1]).columns)
+        self.names_out_ = list(self._derive(X.iloc[:1]).columns)
         return self
 
     def transform(self, X):
@@ -108,6 +108,9 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
         the items (with `keep_items`), ``years_reported`` and the panel features; `X` as it is
         for an idle ``features=auto`` step."""
         check_is_fitted(self, "items_")
+        return self._derive(X)
+
+    def _derive(self, X: pd.DataFrame) -> pd.DataFrame:
         if self.idle_:
             return X
         statements = [evaluate(X[self.items_], self.expressions_, STEP)]

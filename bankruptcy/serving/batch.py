@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from bankruptcy.core.errors import UserError
-from bankruptcy.horizons.history import add_history, history_columns
 from bankruptcy.serving.package import ModelPackage, problems_line
 
 PARQUET = {".parquet", ".pq"}
@@ -151,27 +150,12 @@ def score_file(
 
 
 def _chunks(package: ModelPackage, source: Path, rows: int) -> Iterator[pd.DataFrame]:
-    """The file's rows, `rows` at a time; for a model reading each firm's earlier statements
-    (``history`` in its manifest) from a file without history columns, the whole file with
-    them built from its firm and period columns first (a firm's statements may be anywhere in
-    the file)."""
-    history = package.manifest.get("history")
-    if history is None:
+    """The file's rows, `rows` at a time; for a model reading each firm's earlier statements,
+    the whole file first (a firm's statements may be anywhere in it, `ModelPackage.history`)."""
+    if package.manifest.get("history") is None:
         yield from read_chunks(source, rows)
         return
-    frame = pd.concat(read_chunks(source, CHUNK_ROWS), ignore_index=True)
-    wanted = history_columns(history["items"], history["lags"])
-    if not set(wanted) <= set(frame.columns):
-        keys = [history["group"], history["time"]]
-        if not set(keys) <= set(frame.columns):
-            raise UserError(
-                f"{source}: the model reads each firm's earlier statements: give the columns "
-                f"{wanted[:3]}... or the firm and period columns {keys} (with the earlier "
-                "statements as rows) to build them from"
-            )
-        frame = add_history(
-            frame, frame[keys[0]], frame[keys[1]], history["items"], history["lags"]
-        )
+    frame = package.with_history(pd.concat(read_chunks(source, CHUNK_ROWS)), str(source))
     for start in range(0, len(frame), rows):
         yield frame.iloc[start : start + rows]
 

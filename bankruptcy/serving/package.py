@@ -43,6 +43,7 @@ from bankruptcy.evaluation.analysis import model_name
 from bankruptcy.evaluation.calibration import apply_map
 from bankruptcy.evaluation.metrics import ScoreKind, positive_scores
 from bankruptcy.evaluation.pd_validation import expected_vs_observed
+from bankruptcy.horizons.history import add_history, history_columns
 from bankruptcy.horizons.structure import pd_columns, term_structure
 from bankruptcy.pipeline.assembly import history_lags
 from bankruptcy.preprocess.concepts import ReadsColumnNames
@@ -228,6 +229,29 @@ class ModelPackage:
         for estimator in _estimators(copy):
             vars(estimator).pop("feature_names_in_", None)
         return copy
+
+    def with_history(self, frame: pd.DataFrame, where: str) -> pd.DataFrame:
+        """`frame` with the history columns the model reads (panel features: each firm's
+        earlier statements, the manifest's ``history``), built from its firm and period
+        columns when it does not carry them; `frame` itself otherwise.
+
+        Raises
+        ------
+        UserError
+            Neither the history columns nor the firm and period columns are there.
+        """
+        history = self.manifest.get("history")
+        wanted = [] if history is None else history_columns(history["items"], history["lags"])
+        if set(wanted) <= set(frame.columns):
+            return frame
+        keys = [history["group"], history["time"]]
+        if not set(keys) <= set(frame.columns):
+            raise UserError(
+                f"{where}: the model reads each firm's earlier statements: give the columns "
+                f"{wanted[:3]}... or the firm and period columns {keys} (with the earlier "
+                "statements as rows) to build them from"
+            )
+        return add_history(frame, frame[keys[0]], frame[keys[1]], history["items"], history["lags"])
 
     def decide(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """Score (`output_column`), each horizon's ``pd_<h>y``, ``decision`` (0/1) and
