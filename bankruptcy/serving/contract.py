@@ -127,7 +127,11 @@ class InputContract:
         return cls([Feature(**f) for f in data["features"]], data["label"])
 
     def check(
-        self, frame: pd.DataFrame, extra: str = "passthrough", drop_bad_rows: bool = False
+        self,
+        frame: pd.DataFrame,
+        extra: str = "passthrough",
+        drop_bad_rows: bool = False,
+        typed: bool = False,
     ) -> Checked:
         """Check a batch of rows against the contract.
 
@@ -141,6 +145,9 @@ class InputContract:
         drop_bad_rows : bool
             Drop rows holding text where a number belongs (counted in ``rejected``)
             instead of refusing the batch: what monitoring a window of production rows wants.
+        typed : bool
+            Values come typed (JSON): text is never a number, not even ``"0.5"``. A file's
+            values are text to parse (CSV).
         """
         if extra not in EXTRA_POLICIES:
             raise ValueError(f"extra must be one of {EXTRA_POLICIES}, got {extra!r}")
@@ -170,7 +177,7 @@ class InputContract:
                 )
             )
         present = [n for n in names if n in frame.columns]
-        X, bad, bad_rows = _numeric(frame[present])
+        X, bad, bad_rows = _numeric(frame[present], typed)
         passthrough = frame[others] if extra == "passthrough" else frame.iloc[:, :0]
         ignored = others if extra == "ignore" else []
         rejected = 0
@@ -219,8 +226,11 @@ class InputContract:
         return rows
 
 
-def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem], np.ndarray]:
-    """`frame` as float64; a problem per column holding text that is not a number; bad rows."""
+def _numeric(
+    frame: pd.DataFrame, typed: bool = False
+) -> tuple[pd.DataFrame, list[Problem], np.ndarray]:
+    """`frame` as float64; a problem per column holding values that are not numbers (with
+    `typed`, any text); the bad rows."""
     bad_rows = np.zeros(len(frame), dtype=bool)
     # JSON rows with a null make object columns: one cast beats a parse per column
     if _only_numbers_and_nulls(frame):
@@ -228,9 +238,14 @@ def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem], np.ndarr
     out, problems = {}, []
     for name in frame.columns:
         column = frame[name]
+        if _numbers_and_nulls(column):  # most columns: the checks below cost ~0.5 ms each
+            out[name] = column.astype(float)
+            continue
         numbers = pd.to_numeric(column, errors="coerce")
         # text spellings of infinity parse as floats ("inf"); booleans are not numbers
-        wrong = (numbers.isna() & column.notna()) | column.map(lambda v: isinstance(v, bool))
+        wrong = (numbers.isna() & column.notna()) | column.map(
+            lambda v: isinstance(v, bool | str) if typed else isinstance(v, bool)
+        )
         if wrong.any():
             bad_rows |= wrong.to_numpy()
             rows = np.flatnonzero(wrong.to_numpy())
@@ -238,7 +253,8 @@ def _numeric(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem], np.ndarr
                 Problem(
                     "not_a_number",
                     f"column {name}: {len(rows)} value(s) are not numbers, first at row "
-                    f"{rows[0]}: {column.iloc[rows[0]]!r}",
+                    f"{rows[0]}: {column.iloc[rows[0]]!r}"
+                    + (" (send a JSON number, or null for a missing value)" if typed else ""),
                     columns=[str(name)],
                     rows=[int(r) for r in rows[:20]],
                     values=[str(column.iloc[r]) for r in rows[:20]],
@@ -255,6 +271,13 @@ def _only_numbers_and_nulls(frame: pd.DataFrame) -> bool:
         return False
     values = frame.iloc[:, objects].to_numpy().ravel() if objects else ()
     return all(v is None or type(v) in (int, float) for v in values)
+
+
+def _numbers_and_nulls(column: pd.Series) -> bool:
+    """Whether `column` is numeric or holds only None, ints and floats."""
+    if column.dtype != np.dtype(object):
+        return _is_number_kind(column.dtype)
+    return all(v is None or type(v) in (int, float) for v in column.to_numpy())
 
 
 def _is_number_kind(dtype) -> bool:

@@ -7,14 +7,21 @@
   form: ``predictions`` (one object per row) or ``columns``; a scorecard's adds
   ``score_points`` and ``points`` (per feature).
 - ``GET /v1/model``: the model's identity, input contract, decision threshold, risk bands,
-  headline metrics and card. ``GET /health``. OpenAPI docs at ``/docs``. ``GET /``: the page.
+  headline metrics, limits and card. ``GET /health``. ``GET /``: the page (a shell that asks
+  for an API key if the service wants one, then reads ``/v1/model``).
+- ``GET /openapi.json``: the contract (`bankruptcy.serving.openapi`): the served model's
+  features, both request forms, the limits, every status; rebuilt when the model changes.
 
-Bad input is a 422 with a machine-readable list of problems (a 400 for a body that is not
-JSON, a 413 for a batch above ``max_rows``); answers are always valid JSON (no NaN literal).
-Every request is appended to the prediction log, refused ones included, before it is
-answered. A model named by a registry alias (``models:/NAME@champion``) is followed: the
-service checks the alias every ``reload_seconds`` and swaps in a new version without a
-restart, answering with the old one until the new one is loaded.
+Before a body is read, the gate (`bankruptcy.serving.gate`) checks the API key (with
+``api_keys``: 401 without a known one, on every path but ``/health`` and the page's shell)
+and the body's size (413 above the byte budget, `bankruptcy.serving.limits`). Bad input is a
+422 with a machine-readable list of problems (400 for a body that is not JSON, 413 above the
+row limits, 415 for another media type); answers are always valid JSON (no NaN literal).
+Every request with a valid key is appended to the prediction log, refused ones included (with
+the key's name, never the key), before it is answered. A model named by a registry alias
+(``models:/NAME@champion``) is followed: the service checks the alias every
+``reload_seconds`` and swaps in a new version without a restart, answering with the old one
+until the new one is loaded.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,14 +41,22 @@ import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
+from bankruptcy.serving import openapi
+from bankruptcy.serving.auth import ApiKeys
 from bankruptcy.serving.contract import Problem
+from bankruptcy.serving.gate import Gate, Refused, refusal
+from bankruptcy.serving.limits import MAX_FACTORS, Limits
 from bankruptcy.serving.package import ModelPackage
-from bankruptcy.serving.page import render_page
+from bankruptcy.serving.page import PAGE
 from bankruptcy.serving.predlog import PredictionLog
 
 log = logging.getLogger(__name__)
+#: Served without an API key: liveness for load balancers, and the page's shell (no model data).
+OPEN_PATHS = frozenset({"/health", "/"})
+#: The options of ``POST /v1/predict`` besides the form (rows or columns).
+PREDICT_OPTIONS = ("explain", "ignore_unknown")
 
 
 @dataclass
@@ -62,6 +78,10 @@ class Settings:
     runtime : str
         ``sklearn`` (the pipeline) or ``onnx`` (its export in ONNX Runtime, one thread per
         request: concurrent requests already use the cores).
+    max_body_bytes : int or None
+        Largest body (413 above); None derives it from `max_rows` and the contract.
+    api_keys : str or None
+        Key file (`bankruptcy.serving.auth`); None serves anyone who reaches the port.
     """
 
     model: str
@@ -70,28 +90,8 @@ class Settings:
     reload_seconds: float = 30.0
     explain_rows: int = 1_000
     runtime: str = "sklearn"
-
-
-class PredictRequest(BaseModel):
-    """Body of ``POST /v1/predict`` (documentation; the handler parses JSON itself, faster)."""
-
-    rows: list[dict[str, float | str | None]] | None = Field(
-        None, description="One object per company: feature name -> value (null = missing)"
-    )
-    columns: dict[str, list[float | str | None]] | None = Field(
-        None, description="Columnar form: feature name -> one value per company"
-    )
-    explain: int = Field(0, ge=0, description="Top risk factors per row (SHAP), 0 for none")
-    ignore_unknown: bool = Field(False, description="Drop fields the model does not know")
-
-
-class Refused(Exception):
-    """A request answered with an error status and a JSON body."""
-
-    def __init__(self, status: int, error: str, problems: list[Problem] | None = None):
-        super().__init__(error)
-        self.status = status
-        self.body = {"error": error, "problems": [p.__dict__ for p in problems or []]}
+    max_body_bytes: int | None = None
+    api_keys: str | None = None
 
 
 @dataclass
@@ -138,8 +138,21 @@ class ModelHolder:
 
         with self.lock:
             if self.explainer is None:
-                self.explainer = explainer_for(self.package, top=10)
+                self.explainer = explainer_for(self.package, top=MAX_FACTORS)
             return self.explainer
+
+    def per_package(self, build: Callable[[ModelPackage], object]) -> Callable[[], object]:
+        """A function returning `build` of the served package, rebuilt when the package
+        changes (the limits, the OpenAPI document)."""
+        last: list = [None, None]
+
+        def current():
+            package = self.package
+            if last[0] is not package:
+                last[:] = [package, build(package)]
+            return last[1]
+
+        return current
 
 
 def _open(reference: str, runtime: str) -> ModelPackage:
@@ -152,6 +165,7 @@ def _open(reference: str, runtime: str) -> ModelPackage:
 def create_app(settings: Settings) -> FastAPI:
     """The FastAPI application serving `settings.model`."""
     holder = ModelHolder(settings.model, settings.runtime)
+    keys = ApiKeys.read(settings.api_keys) if settings.api_keys else None
     predlog = PredictionLog(settings.log_dir) if settings.log_dir else None
     app = FastAPI(
         title="bankruptcy scoring service",
@@ -162,10 +176,22 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.predlog = predlog
     if settings.reload_seconds and settings.model.startswith("models:/"):
         _follow_alias(holder, settings.reload_seconds)
+    limits = holder.per_package(
+        lambda package: Limits.of(
+            package.contract, settings.max_rows, settings.explain_rows, settings.max_body_bytes
+        )
+    )
+
+    def gate_refused(scope, answer: Refused) -> Response:
+        record = _record(holder, scope.get("state", {}).get("key_name"))
+        return _refused(predlog, record, answer)
+
+    app.add_middleware(Gate, keys=keys, limits=limits, open_paths=OPEN_PATHS, refused=gate_refused)
+    _error_handlers(app)
 
     @app.get("/health")
     def health() -> dict:
-        """Liveness and the model being served."""
+        """Liveness and the model being served (no API key needed)."""
         return {"status": "ok", "model": holder.identity()}
 
     @app.get("/v1/model")
@@ -187,62 +213,84 @@ def create_app(settings: Settings) -> FastAPI:
             "risk_factors": manifest["risk_factors"],
             "card": _card(package),
             "max_rows": settings.max_rows,
+            "limits": {k: v for k, v in vars(limits()).items() if k != "derived"},
         }
         return _json(body)
 
-    @app.post(
-        "/v1/predict",
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": PredictRequest.model_json_schema()}},
-            }
-        },
-        responses={400: {"description": "not JSON"}, 413: {"description": "batch too large"}},
-    )
+    @app.post("/v1/predict")
     async def predict(request: Request) -> Response:
         """Score a batch of companies (rows or columns); see the service's docstring."""
+        key_name = request.state.key_name
+        media_type = request.headers.get("content-type")
+        if media_type is not None and not _is_json(media_type):  # refused before it is read
+            wrong = refusal(415, "media_type", f"Content-Type {media_type!r}: send {openapi.JSON}")
+            return _refused(predlog, _record(holder, key_name), wrong)
         body = await request.body()
-        return await run_in_threadpool(_answer, holder, predlog, settings, body)
+        return await run_in_threadpool(_answer, holder, predlog, limits(), body, key_name)
 
     @app.get("/", response_class=HTMLResponse)
     def page() -> HTMLResponse:
-        """The web page: a form for one company, a CSV upload for many."""
-        return HTMLResponse(render_page(holder.package))
+        """The web page: a form for one company, a CSV upload for many (no API key needed:
+        it holds no model data, and asks for the key before it reads any)."""
+        return HTMLResponse(PAGE)
 
+    def operations(package: ModelPackage) -> dict:
+        return {
+            ("get", "/health"): openapi.Operation(_health_schema(), open=True),
+            ("get", "/v1/model"): openapi.Operation(openapi.model_schema(package)),
+            ("post", "/v1/predict"): _predict_operation(package, limits()),
+            ("get", "/"): openapi.Operation({}, open=True, media_type="text/html"),
+        }
+
+    app.openapi = holder.per_package(
+        lambda package: openapi.document(
+            app, package, limits(), keys is not None, operations(package)
+        )
+    )
     return app
 
 
-def _answer(holder, predlog, settings: Settings, body: bytes) -> Response:
+def _predict_operation(package: ModelPackage, limits: Limits) -> openapi.Operation:
+    """``POST /v1/predict`` in the OpenAPI document (see `bankruptcy.serving.openapi`)."""
+    options, row_limits = openapi.predict_options(limits)
+    request = openapi.request_schema(
+        "Predict", package.contract, limits.max_rows, options, row_limits
+    )
+    answer = openapi.answer_schema("Predict", *openapi.score_properties(package))
+    example = {"rows": [openapi.median_row(package.contract)], "explain": 3}
+    return openapi.Operation(
+        openapi.ref("PredictAnswer"), "PredictRequest", {**request, **answer}, example=example
+    )
+
+
+def _answer(holder, predlog, limits: Limits, body: bytes, key_name: str | None) -> Response:
     """Parse, check, score, log and answer one request (in a worker thread)."""
-    request_id = uuid.uuid4().hex
     package = holder.package  # one package for the whole request, even across a reload
-    identity = holder.identity()
-    record = {"ts": _now(), "request": request_id, "model": identity}
+    record = _record(holder, key_name)
     try:
         payload = _parse(body)
         record.update(form=payload["form"], inputs=payload["inputs"])
-        frame = _frame(payload, package.contract.names, settings.max_rows)
+        frame, dropped = _frame(payload, package.contract.names, limits)
         extra = "ignore" if payload["ignore_unknown"] else "reject"
-        checked = package.contract.check(frame, extra)
+        checked = package.contract.check(frame, extra, typed=True)
         if checked.problems:
             raise Refused(422, "the input does not fit the model's contract", checked.problems)
         explain = payload["explain"]
-        if explain and len(frame) > settings.explain_rows:
-            raise Refused(413, f"explain is limited to {settings.explain_rows} rows per request")
         decided = package.decide(checked.X)
         factors = _factors(holder, checked.X, explain) if explain else None
     except Refused as refused:
-        if predlog is not None:
-            predlog.append({**record, "status": "refused", "problems": refused.body["problems"]})
-        return _json({**refused.body, "model": identity, "request": request_id}, refused.status)
+        return _refused(predlog, record, refused)
     columns = {column: values.tolist() for column, values in decided.items()}
     columns["warnings"] = checked.warnings
     if predlog is not None:
         predlog.append({**record, "status": "scored", "outputs": columns})
     if package.has_points:  # a scorecard: the company's points in each feature (not logged)
         columns = {**columns, "points": package.feature_points(checked.X).to_dict("records")}
-    answer = {"model": identity, "request": request_id, "ignored": checked.ignored}
+    answer = {
+        "model": record["model"],
+        "request": record["request"],
+        "ignored": dropped + checked.ignored,
+    }
     if payload["form"] == "columns":
         answer["columns"] = columns if factors is None else {**columns, "factors": factors}
     else:
@@ -250,52 +298,109 @@ def _answer(holder, predlog, settings: Settings, body: bytes) -> Response:
     return _json(answer)
 
 
+def _record(holder: ModelHolder, key_name: str | None) -> dict:
+    """The start of a request's prediction-log record (and of its answer)."""
+    record = {"ts": _now(), "request": uuid.uuid4().hex, "model": holder.identity()}
+    if key_name is not None:
+        record["key_name"] = key_name
+    return record
+
+
+def _refused(predlog: PredictionLog | None, record: dict, refused: Refused) -> Response:
+    """Log (unless unauthenticated) and answer a refused request.
+
+    A batch refused for its size is logged without its inputs: the log records the refusal,
+    not megabytes the service would not read.
+    """
+    if not refused.logged:  # no valid key: nothing about the model, nothing in the log
+        return _json(refused.body, refused.status, refused.headers)
+    if predlog is not None:
+        kept = {k: v for k, v in record.items() if not (k == "inputs" and refused.status == 413)}
+        predlog.append({**kept, "status": "refused", "problems": refused.body["problems"]})
+    body = {**refused.body, "model": record["model"], "request": record["request"]}
+    return _json(body, refused.status, refused.headers)
+
+
 def _parse(body: bytes) -> dict:
-    """The request's JSON, or a 400/422 naming what is wrong with it."""
+    """The request's JSON and options, or a 400/422 naming what is wrong with them."""
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError as error:
-        try:  # NaN and Infinity literals are not JSON, but Python and JavaScript clients write them
-            payload = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            raise Refused(400, f"the body is not valid JSON: {error}") from None
+        payload = _lenient_json(body, error)
     if not isinstance(payload, dict):
-        raise Refused(400, 'the body must be a JSON object: {"rows": [...]} or {"columns": {...}}')
-    rows, columns = payload.get("rows"), payload.get("columns")
-    if (rows is None) == (columns is None):
-        problem = Problem("form", 'send exactly one of "rows" (a list) or "columns" (an object)')
-        raise Refused(422, problem.message, [problem])
+        raise refusal(
+            400, "not_json", 'the body must be a JSON object: {"rows": [...]} or {"columns": {...}}'
+        )
+    forms = [k for k in ("rows", "columns") if k in payload]
+    if len(forms) != 1:
+        raise refusal(422, "form", 'send exactly one of "rows" (a list) or "columns" (an object)')
+    unknown = sorted(set(payload) - {forms[0], *PREDICT_OPTIONS})
+    if unknown:
+        raise refusal(
+            422,
+            "option",
+            f"unknown option(s) {', '.join(map(repr, unknown))}: this endpoint takes "
+            f"{forms[0]!r}, {' and '.join(map(repr, PREDICT_OPTIONS))}",
+        )
     explain = payload.get("explain", 0)
-    if not isinstance(explain, int) or isinstance(explain, bool) or explain < 0:
-        problem = Problem("explain", f'"explain" must be a non-negative integer, got {explain!r}')
-        raise Refused(422, problem.message, [problem])
+    if isinstance(explain, float) and explain.is_integer():
+        explain = int(explain)  # 3.0 is the integer 3 in JSON
+    if not isinstance(explain, int) or isinstance(explain, bool) or not 0 <= explain <= MAX_FACTORS:
+        raise refusal(
+            422, "option", f'"explain" must be an integer from 0 to {MAX_FACTORS}, got {explain!r}'
+        )
+    ignore_unknown = payload.get("ignore_unknown", False)
+    if not isinstance(ignore_unknown, bool):
+        raise refusal(
+            422, "option", f'"ignore_unknown" must be true or false, got {ignore_unknown!r}'
+        )
     return {
-        "form": "rows" if rows is not None else "columns",
-        "inputs": rows if rows is not None else columns,
+        "form": forms[0],
+        "inputs": payload[forms[0]],
         "explain": explain,
-        "ignore_unknown": bool(payload.get("ignore_unknown", False)),
+        "ignore_unknown": ignore_unknown,
     }
 
 
-def _frame(payload: dict, names: list[str], max_rows: int) -> pd.DataFrame:
-    """The batch as a DataFrame, after the checks only the JSON forms need."""
+def _lenient_json(body: bytes, error: orjson.JSONDecodeError):
+    """A body orjson refused, read as Python's json does: NaN and Infinity literals (which
+    Python and JavaScript clients write) are values; integers beyond a double are infinite."""
+    try:
+        payload = json.loads(body, parse_int=_integer)
+        orjson.dumps(payload)  # what the log cannot write (a lone surrogate) is not JSON here
+    except (ValueError, UnicodeDecodeError, TypeError, RecursionError):
+        raise refusal(400, "not_json", f"the body is not valid JSON: {error}") from None
+    return payload
+
+
+def _integer(text: str) -> int | float:
+    return int(text) if len(text) < 19 else float(text)
+
+
+def _frame(payload: dict, names: list[str], limits: Limits) -> tuple[pd.DataFrame, list[str]]:
+    """The batch as a DataFrame, after the checks only the JSON forms need; and the columns
+    dropped under ``ignore_unknown`` before the frame was built (the columns form's)."""
     inputs = payload["inputs"]
+    dropped = []
     if payload["form"] == "rows":
         if not isinstance(inputs, list) or not all(isinstance(r, dict) for r in inputs):
-            raise Refused(422, '"rows" must be a list of objects (feature name -> value)')
+            raise refusal(422, "form", '"rows" must be a list of objects (feature name -> value)')
         n = len(inputs)
     else:
-        if not isinstance(inputs, dict) or not all(isinstance(v, list) for v in inputs.values()):
-            raise Refused(422, '"columns" must map each feature name to a list of values')
+        if not isinstance(inputs, dict):
+            raise refusal(422, "form", '"columns" must be an object (feature name -> values)')
+        if payload["ignore_unknown"]:  # dropped unread: their values need not even be lists
+            dropped = [k for k in inputs if k not in set(names)]
+            inputs = {k: v for k, v in inputs.items() if k in set(names)}
+        if not all(isinstance(v, list) for v in inputs.values()):
+            raise refusal(422, "columns", '"columns" must map each feature name to a list')
         lengths = {len(v) for v in inputs.values()}
         if len(lengths) > 1:
-            problem = Problem("columns", f"columns differ in length: {sorted(lengths)}")
-            raise Refused(422, problem.message, [problem])
+            raise refusal(422, "columns", f"columns differ in length: {sorted(lengths)}")
         n = lengths.pop() if lengths else 0
-    if n > max_rows:
-        raise Refused(413, f"the batch holds {n} rows; at most {max_rows} per request")
+    _check_rows(n, payload["explain"], limits)
     if payload["form"] == "columns":
-        return pd.DataFrame(inputs)
+        return pd.DataFrame(inputs), dropped
     wanted = set(names)
     lacking = [i for i, row in enumerate(inputs) if not wanted <= row.keys()]
     if lacking:  # a field absent from a row is not a missing value: the row is incomplete
@@ -309,7 +414,53 @@ def _frame(payload: dict, names: list[str], max_rows: int) -> pd.DataFrame:
             rows=lacking[:20],
         )
         raise Refused(422, problem.message, [problem])
-    return pd.DataFrame(inputs)
+    return pd.DataFrame(inputs), dropped
+
+
+def _check_rows(n: int, explain: int, limits: Limits) -> None:
+    """413 above the row limits (before the batch is built)."""
+    if n > limits.max_rows:
+        raise refusal(
+            413, "too_large", f"the batch holds {n:,} rows; at most {limits.max_rows:,} per request"
+        )
+    if explain and n > limits.explain_rows:
+        raise refusal(
+            413,
+            "too_large",
+            f"the batch holds {n:,} rows; explain is limited to {limits.explain_rows:,} rows "
+            "per request",
+        )
+
+
+def _is_json(media_type: str) -> bool:
+    """Whether a Content-Type is JSON (``application/json``, ``application/*+json``)."""
+    kind = media_type.split(";", 1)[0].strip().lower()
+    return kind == openapi.JSON or (kind.startswith("application/") and kind.endswith("+json"))
+
+
+def _error_handlers(app: FastAPI) -> None:
+    """Every answer in the `Error` shape: unknown paths and methods, and failures (500)."""
+
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        kind = {404: "not_found", 405: "method"}.get(error.status_code, "http")
+        body = {"error": str(error.detail), "problems": [Problem(kind, str(error.detail)).__dict__]}
+        return _json(body, error.status_code, error.headers)
+
+    async def failed(request: Request, error: Exception) -> Response:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=error)
+        message = "the service failed on this request; its log has the details"
+        return _json({"error": message, "problems": [Problem("internal", message).__dict__]}, 500)
+
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, failed)
+
+
+def _health_schema() -> dict:
+    return {
+        "type": "object",
+        "properties": {"status": {"const": "ok"}, "model": openapi.ref("ModelIdentity")},
+        "required": ["status", "model"],
+    }
 
 
 def _factors(holder: ModelHolder, X: pd.DataFrame, top: int) -> list[list[dict]]:
@@ -344,10 +495,10 @@ def _card(package: ModelPackage) -> str:
     return render_card(package.manifest)
 
 
-def _json(body: dict, status: int = 200) -> Response:
+def _json(body: dict, status: int = 200, headers: dict | None = None) -> Response:
     """A JSON response; orjson writes NaN/inf as null (never an invalid NaN literal)."""
     content = orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
-    return Response(content, status_code=status, media_type="application/json")
+    return Response(content, status_code=status, media_type=openapi.JSON, headers=headers)
 
 
 def _now() -> str:

@@ -81,3 +81,59 @@ def test_a_console_script_runs_the_same_program():
     assert script.is_file(), "bankruptcy-predict is not installed: pip install -e . installs it"
     done = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and COMMANDS["predict"] in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--api-keys", "{tmp}/absent.txt"], {}, "{tmp}/absent.txt: cannot read the API key file"),
+        (["--api-keys", "{tmp}/bad.txt"], {}, "{tmp}/bad.txt, line 2: expected NAME KEY, found 3"),
+        ([], {"BANKRUPTCY_API_KEYS": "{tmp}/bad.txt"}, "{tmp}/bad.txt, line 2: expected NAME KEY"),
+        (["--host", "0.0.0.0"], {}, "--host 0.0.0.0 serves other machines without API keys"),
+        (["--host", "bank.internal"], {}, "--host bank.internal serves other machines without"),
+        (["--max-rows", "0"], {}, "--max-rows 0: must be at least 1"),
+        (["--max-body-bytes", "0"], {}, "--max-body-bytes 0: must be at least 1"),
+    ],
+    ids=["absent-file", "bad-line", "bad-file-from-env", "open-host", "open-hostname",
+         "max-rows", "max-body-bytes"],
+)  # fmt: skip
+def test_serve_refuses_bad_keys_and_open_hosts_in_one_line_before_the_model(
+    args, env, message, tmp_path, capsys, monkeypatch
+):
+    from bankruptcy.cli.serve import main
+
+    (tmp_path / "bad.txt").write_text("# keys\ndesk key-0123456789abcdef extra\n")
+    monkeypatch.delenv("BANKRUPTCY_API_KEYS", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    absent_model = str(tmp_path / "no-such-job")  # the options fail first: it is never opened
+    code = main([absent_model, *(a.format(tmp=tmp_path) for a in args)])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and lines == [lines[0]] and lines[0].startswith("error: ")
+    assert message.format(tmp=tmp_path) in lines[0]
+
+
+@pytest.mark.parametrize("keys", [False, True], ids=["open", "keys"])
+def test_serve_says_at_start_who_it_answers(keys, synthetic_job, tmp_path, capsys, monkeypatch):
+    """Up to the server's start (uvicorn's run recorded, not run: the real server is started by
+    tests/serving): an open non-loopback host only when told, and a warning that says so."""
+    import uvicorn
+
+    from bankruptcy.cli.serve import main
+
+    for name in ("BANKRUPTCY_API_KEYS", "OMP_NUM_THREADS", "BANKRUPTCY_SERVE_SETTINGS",
+                 "BANKRUPTCY_SERVE_WORKERS", "BANKRUPTCY_SERVE_THREADS"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)  # what serve sets is undone after the test
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: started.update(kw))
+    (tmp_path / "keys.txt").write_text("desk key-0123456789abcdef\n")
+    (tmp_path / "keys.txt").chmod(0o644)
+    options = ["--api-keys", str(tmp_path / "keys.txt")] if keys else ["--allow-open"]
+    code = main([str(synthetic_job), "--host", "0.0.0.0", "--no-log", *options])
+    err = capsys.readouterr().err
+    assert code == 0 and started["host"] == "0.0.0.0"
+    if keys:
+        assert f"API keys: 1 from {tmp_path / 'keys.txt'}" in err and "key-0123" not in err
+        assert "readable by other users" in err  # 0644
+    else:
+        assert "warning: no API keys: the service answers anyone who reaches 0.0.0.0:8000" in err

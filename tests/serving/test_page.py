@@ -15,11 +15,12 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def served_page(model: str, log_dir):
-    """A server on `model` and a fresh Chromium page recording console errors."""
+def served_page(model: str, log_dir, *args: str):
+    """A server on `model` (serve options `args`) and a fresh Chromium page recording console
+    errors, opened on the page (which then reads the model, or asks for an API key)."""
     from playwright.sync_api import sync_playwright
 
-    server = Server(model, log_dir, dict(os.environ))
+    server = Server(model, log_dir, dict(os.environ), *args)
     flags = [f for f in FLAGS if f != "--headless"]  # Playwright adds its own
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=find_chromium(), args=flags)
@@ -35,8 +36,9 @@ def served_page(model: str, log_dir):
 
 @pytest.fixture(scope="module")
 def browser_page(job_dir, tmp_path_factory):
-    """The page of the job's package."""
+    """The page of the job's package, served without API keys."""
     with served_page(str(job_dir), tmp_path_factory.mktemp("page-log")) as opened:
+        opened[0].wait_for_selector("#fields input")
         yield opened
 
 

@@ -25,6 +25,7 @@ def test_a_scorecards_page_shows_its_points_beside_the_pd(data_dir, tmp_path_fac
     table = pd.read_csv(job / "interpret" / "scorecard.csv")
     n_features = table.loc[table["bin"] == "Missing", "feature"].nunique()
     with served_page(str(job), tmp_path_factory.mktemp("log")) as (page, errors, _):
+        page.wait_for_selector("#fields input")
         page.click("#fill")
         page.click("#score")
         page.wait_for_selector("#score-points")

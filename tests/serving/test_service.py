@@ -79,7 +79,9 @@ def test_health_model_and_docs(served):
     assert len(model["contract"]["features"]) == 64 and "## Intended use" in model["card"]
     with urllib.request.urlopen(f"{server.url}/openapi.json") as response:
         schema = json.loads(response.read())
-    assert "/v1/predict" in schema["paths"]
+    assert (
+        "/v1/predict" in schema["paths"] and "(polish5 version 1)" in schema["info"]["description"]
+    )
 
 
 def test_rows_and_columns_reproduce_the_jobs_predictions(served, rows, job_dir):
@@ -159,6 +161,8 @@ def test_a_new_champion_is_served_without_a_restart(served, job_dir):
     while call(f"{server.url}/health")[1]["model"]["version"] != 2:
         assert time.time() < deadline, "the server kept version 1"
         time.sleep(0.5)
+    document = call(f"{server.url}/openapi.json")[1]  # the contract follows the served model
+    assert "(polish5 version 2)" in document["info"]["description"]
 
 
 def test_a_killed_server_loses_no_acknowledged_prediction(job_dir, rows, tmp_path):

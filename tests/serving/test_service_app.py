@@ -178,12 +178,24 @@ def test_every_request_is_logged_before_it_is_answered(service, rows):
     )
 
 
-def test_the_page_is_self_contained_and_lists_the_contract(service, synthetic_job):
+def test_the_page_is_a_self_contained_shell_that_reads_the_model(service, synthetic_job):
     client, _ = service
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     package = ModelPackage.load(synthetic_job / PACKAGE_DIR)
-    assert all(f'"name":"{name}"' in html for name in package.contract.names)
+    # no model data in the page itself (it is served without an API key): /v1/model has it
+    assert not any(f'"{name}"' in html for name in package.contract.names)
     assert "http://" not in html and "https://" not in html  # no external assets
-    assert "<script" in html and "/v1/predict" in html
+    assert "<script" in html and "/v1/model" in html and "/v1/predict" in html
+
+
+def test_an_open_service_declares_no_security(service):
+    client, _ = service
+    document = client.get("/openapi.json").json()
+    assert "securitySchemes" not in document["components"]
+    assert all(
+        "401" not in operation["responses"] and "security" not in operation
+        for path in document["paths"].values()
+        for operation in path.values()
+    )
