@@ -218,12 +218,11 @@ class RowExplainer:
     unit = "shap"
 
     def __init__(self, package: ModelPackage, top: int, background_rows: int = 100):
-        from bankruptcy.interpret.features import model_input
 
         self.package = package
         self.top = top
         reference, _ = package.reference()
-        self.background = model_input(package.pipeline, reference.head(background_rows))
+        self.background = package.model_rows(reference.head(background_rows))
         self.descriptions = {f.name: f.description for f in package.contract.features}
 
     def factors(self, X: pd.DataFrame) -> pd.DataFrame:

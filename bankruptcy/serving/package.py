@@ -178,9 +178,14 @@ class ModelPackage:
         (uncalibrated decision scores: the score), from `scorer` if set."""
         if self.scorer is not None:
             return self.scorer(X)
-        if self.period_column is not None:  # the hazard of the main year ahead
-            X = X.assign(**{self.period_column: float(self.horizons["main"])})
-        return self.pipeline_scores(X)
+        return self.pipeline_scores(self.pipeline_rows(X))
+
+    def pipeline_rows(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Contract-ordered rows `X` as the pipeline takes them: a hazard model's with the main
+        year ahead appended (its hazard is the main PD), other models' as they are."""
+        if self.period_column is None:
+            return X
+        return X.assign(**{self.period_column: float(self.horizons["main"])})
 
     def horizon_pds(self, X: pd.DataFrame) -> np.ndarray | None:
         """PDs (n, horizons) of every horizon the model answers (``horizons["years"]``): a
@@ -291,10 +296,11 @@ class ModelPackage:
         return hasattr(self.pipeline[-1], "score_points")
 
     def model_rows(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Contract-ordered rows `X` as the model receives them (named columns)."""
+        """Contract-ordered rows `X` as the model receives them (named columns; a hazard
+        model's for the main year ahead)."""
         from bankruptcy.interpret.features import model_input
 
-        return model_input(self.pipeline, X)
+        return model_input(self.pipeline, self.pipeline_rows(X))
 
     def feature_points(self, X: pd.DataFrame) -> pd.DataFrame:
         """A scorecard's points of rows `X` in each of its features (the card's table)."""

@@ -120,3 +120,24 @@ def test_the_monitor_measures_each_horizon_once_its_labels_matured(term_job, dat
     assert rows[1]["rows"] > metrics["test/rows_1y"]  # 2014 matured too
     assert rows[4]["rows"] > 0 and rows[5]["rows"] == 0  # 2014 + 4 = 2018: the last year
     assert all(0 <= r["mean_pd"] <= 1 for r in rows.values() if "mean_pd" in r)
+
+
+def test_the_page_draws_a_firms_pd_curve(term_job, tmp_path):
+    from tests.serving.test_page import served_page
+
+    package = ModelPackage.load(term_job / PACKAGE_DIR)
+    reference, _ = package.reference()
+    row = reference.iloc[0]
+    with served_page(str(term_job), tmp_path / "log") as (page, errors, _):
+        page.wait_for_selector("#fields input")
+        for name, value in row.items():
+            page.fill(f"#f-{name}", "" if pd.isna(value) else repr(float(value)))
+        page.click("#score")
+        page.wait_for_selector("#pd-curve")
+        assert page.locator("#pd-curve circle").count() == 5
+        titles = page.locator("#pd-curve title").all_text_contents()  # "2 y: 0.01234"
+        shown = [float(t.split(": ")[1]) for t in titles]
+        expected = package.horizon_pds(reference.iloc[[0]])[0]
+        np.testing.assert_allclose(shown, expected, rtol=1e-3)
+        page.screenshot(path=str(tmp_path / "curve.png"), full_page=True)
+        assert errors == []
