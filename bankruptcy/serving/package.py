@@ -235,6 +235,16 @@ class ModelPackage:
             vars(estimator).pop("feature_names_in_", None)
         return copy
 
+    @property
+    def statement_columns(self) -> list[str]:
+        """The contract's columns a statement itself holds: all, less the history columns a
+        panel model reads (built from the firm's earlier statements)."""
+        history = self.manifest.get("history")
+        if history is None:
+            return self.contract.names
+        built = set(history_columns(history["items"], history["lags"]))
+        return [n for n in self.contract.names if n not in built]
+
     def with_history(self, frame: pd.DataFrame, where: str) -> pd.DataFrame:
         """`frame` with the history columns the model reads (panel features: each firm's
         earlier statements, the manifest's ``history``), built from its firm and period
