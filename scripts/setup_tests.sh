@@ -4,7 +4,7 @@
 # a single-node Slurm for the cluster launcher).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python -m pip install --quiet -e ".[dev,optuna,slurm,catboost,onnx]"
+python -m pip install --quiet -e ".[dev,optuna,slurm,catboost,onnx,ray]"
 if [ -f scripts/system_packages.txt ] && command -v apt-get >/dev/null; then
   missing=$(grep -v '^#' scripts/system_packages.txt | while read -r pkg; do
     [ -n "$pkg" ] && ! dpkg -s "$pkg" >/dev/null 2>&1 && echo "$pkg"; done || true)

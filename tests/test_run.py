@@ -121,15 +121,17 @@ def test_bad_option_stops_before_any_data_is_read(tmp_path, args, message):
     assert len(lines) == 1 and message in lines[0], done.stderr[-2000:]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None,
-    reason="the ray extra is installed here",
-)
-def test_launcher_without_its_plugin_names_the_extra_to_install(tmp_path):
-    done = cli("-m", "hydra/launcher=ray_local", "model=logistic", cwd=tmp_path)
-    assert done.returncode != 0
-    assert done.stderr.strip() == (
-        "error: hydra/launcher=ray_local needs the hydra_ray_launcher plugin: "
+def test_launcher_without_its_library_names_the_extra_to_install(monkeypatch, capsys):
+    """In-process, with Ray hidden: the check runs before Hydra composes anything."""
+    from bankruptcy.cli import run
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n: None if n == "ray" else real(n))
+    monkeypatch.setattr(sys, "argv", ["bankruptcy.run", "-m", "hydra/launcher=ray"])
+    with pytest.raises(SystemExit) as done:
+        run.console()
+    assert str(done.value) == (
+        "error: hydra/launcher=ray needs the ray package: "
         'pip install "bankruptcy[ray]" (or pip install -e ".[ray]")'
     )
 

@@ -3,8 +3,9 @@
 Hydra composes the config before any of our code runs, so two kinds of mistakes would
 surface as Hydra's own multi-line errors:
 
-- a launcher or sweeper whose plugin lives in an optional extra ("Could not load
-  'hydra/launcher/submitit_slurm'"): `missing_plugin` names the extra to install;
+- a launcher or sweeper whose plugin (or the library it runs on) lives in an optional extra
+  ("Could not load 'hydra/launcher/submitit_slurm'"): `missing_plugin` names the extra to
+  install;
 - a mistake in the overrides themselves: an option a component does not have (``model.Cc=1``:
   "Could not override ... Key 'Cc' is not in struct"), a group option that does not exist
   (``model=svn``) or an override Hydra cannot parse (``model.C==1``): `composition_error`
@@ -24,14 +25,22 @@ GRAMMAR = "see https://hydra.cc/docs/advanced/override_grammar/basic/"
 
 @dataclass(frozen=True)
 class Plugin:
-    """A Hydra plugin: the module it installs and the extra of this project that provides it."""
+    """What a Hydra option needs: the module it imports and the extra of this project that
+    installs it (a plugin, or a library our own plugin runs on)."""
 
     module: str
     extra: str
 
+    @property
+    def name(self) -> str:
+        """``the hydra_optuna_sweeper plugin`` or ``the ray package``."""
+        if self.module.startswith("hydra_plugins."):
+            return f"the {self.module.split('.')[-1]} plugin"
+        return f"the {self.module} package"
+
 
 SUBMITIT = Plugin("hydra_plugins.hydra_submitit_launcher", "slurm")
-RAY = Plugin("hydra_plugins.hydra_ray_launcher", "ray")
+RAY = Plugin("ray", "ray")  # our launcher (hydra_plugins/bankruptcy_ray_launcher) runs on it
 OPTUNA = Plugin("hydra_plugins.hydra_optuna_sweeper", "optuna")
 
 #: Config group -> option -> plugin it needs ("*": every other option of the group).
@@ -41,7 +50,6 @@ NEEDS: dict[str, dict[str, Plugin | None]] = {
         "submitit_slurm": SUBMITIT,
         "submitit_processes": SUBMITIT,
         "submitit_local": SUBMITIT,
-        "ray_local": RAY,
         "ray": RAY,
     },
     "hydra/sweeper": {"optuna": OPTUNA},
@@ -63,7 +71,7 @@ def missing_plugin(overrides: Iterable[str]) -> str | None:
         plugin = needs.get(option, needs.get("*"))
         if plugin is not None and importlib.util.find_spec(plugin.module) is None:
             return (
-                f"{group}={option} needs the {plugin.module.split('.')[-1]} plugin: "
+                f"{group}={option} needs {plugin.name}: "
                 f'pip install "bankruptcy[{plugin.extra}]" (or pip install -e ".[{plugin.extra}]")'
             )
     return None

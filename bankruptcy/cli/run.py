@@ -18,7 +18,7 @@ from bankruptcy.experiment.job import JobInfo, objective, run_job
 from bankruptcy.experiment.summary import print_summary
 from bankruptcy.sweep.cache import preprocess_cache
 from bankruptcy.sweep.callback import sweep_group
-from bankruptcy.sweep.guard import guarded
+from bankruptcy.sweep.guard import guarded, user_error
 
 
 def job_info(cfg: DictConfig) -> JobInfo:
@@ -75,3 +75,9 @@ def console() -> None:
         main()
     except (ConfigCompositionException, OverrideParseException) as error:
         raise SystemExit(f"error: {composition_error(error, argv)}") from None
+    except Exception as error:
+        # a launcher's or sweeper's options (raised through Hydra's instantiation)
+        mistake = user_error(error)
+        if mistake is None:
+            raise
+        raise SystemExit(f"error: {mistake}") from None

@@ -41,10 +41,11 @@ def launcher_workers(launcher) -> int:
     """Jobs a Hydra launcher runs at once on this machine's cores.
 
     joblib: its ``n_jobs`` (-1 = every core). submitit and Ray reserve CPUs per job
-    (``cpus_per_task``, ``ray.remote.num_cpus``): the cores this process sees divided by
-    them. Under Slurm the job's CPU affinity already is its allocation, so that gives 1;
-    submitit's local executor and Ray do not pin jobs, so several share the cores. Sequential
-    launchers: 1.
+    (``cpus_per_task``, ``num_cpus``, which Ray allows fractional): the cores this process
+    sees divided by them, so a job's share (`thread_share`) is the CPUs it reserved when they
+    divide the node's cores. Under Slurm the job's CPU affinity already is its allocation, so
+    that gives 1; submitit's local executor and Ray do not pin jobs, so several share the
+    cores. Sequential launchers: 1.
 
     Parameters
     ----------
@@ -54,9 +55,8 @@ def launcher_workers(launcher) -> int:
     if launcher.get("n_jobs") is not None:
         n_jobs = int(launcher["n_jobs"])
         return available_cores() if n_jobs == -1 else max(1, n_jobs)
-    ray = launcher.get("ray") or {}
-    cpus = launcher.get("cpus_per_task") or (ray.get("remote") or {}).get("num_cpus")
-    return max(1, available_cores() // int(cpus)) if cpus else 1
+    cpus = launcher.get("cpus_per_task") or launcher.get("num_cpus")
+    return max(1, int(available_cores() // float(cpus))) if cpus else 1
 
 
 def fold_workers(setting: int | str, share: int) -> int:

@@ -4,7 +4,7 @@ LightGBM, XGBoost and CatBoost declare no ``_parameter_constraints``; they refus
 (``num_leaves=1``, ``max_depth=-1``) only once training starts, i.e. after the data was read
 and, in a job, inside a fold worker. Fitting such an estimator on `ROWS` x `COLUMNS`
 synthetic rows applies the library's own rules without copying them. The dry fit is not a
-training run: boosting rounds are capped at `MAX_ROUNDS` and threads at one, and options that
+training run: boosting rounds are capped at `MAX_ROUNDS`, threads and bags at one, and options that
 hold one value per feature or class (lists, dicts) are left out, since the synthetic rows do
 not have the data's width; the first real fit checks those. Measured with
 ``scripts/bench_option_checks.py``; the outcome is kept per process, so a sweep repeating a
@@ -28,8 +28,13 @@ from bankruptcy.evaluation.experiment import THREAD_PARAMS
 
 ROWS, COLUMNS = 60, 32  # wider than the selectors' default 20 columns
 #: Options that set how many rounds (trees, iterations, epochs) a fit runs, capped in a dry fit.
-ROUND_PARAMS = ("n_estimators", "iterations", "num_boost_round", "num_trees", "max_iter")
+ROUND_PARAMS = (
+    "n_estimators", "iterations", "num_boost_round", "num_trees", "max_iter", "max_rounds",
+)  # fmt: skip
 MAX_ROUNDS = 2
+#: Options that only multiply a fit's work (an EBM's bagged models and interaction terms, whose
+#: search over all pairs was most of its dry fit), capped at one.
+ONE_PARAMS = ("outer_bags", "interactions")
 # C++ source locations in a library's message ("...json_helper.h:41: ", " at config.cpp, line 9 .")
 _SOURCE_LOCATION = re.compile(r"^\S+\.\w+:\d+: |\s+at \S+, line \d+\s*\.?$")
 
@@ -77,20 +82,27 @@ def _reset(component, options: dict, key: str) -> dict:
     parameter = inspect.signature(type(component)).parameters.get(key)
     if parameter is None or parameter.default is inspect.Parameter.empty:
         return {k: v for k, v in options.items() if k != key}
-    return {**options, key: parameter.default}
+    return _capped({**options, key: parameter.default})
 
 
 def trial_options(component) -> dict:
     """The options a dry fit of `component` uses (see the module docstring)."""
-    options = {
-        key: value
-        for key, value in component.get_params(deep=False).items()
-        if not isinstance(value, list | tuple | dict)
-    }
+    return _capped(
+        {
+            key: value
+            for key, value in component.get_params(deep=False).items()
+            if not isinstance(value, list | tuple | dict)
+        }
+    )
+
+
+def _capped(options: dict) -> dict:
+    """`options` with rounds, threads and bags capped (a default put back is capped too)."""
+    options = dict(options)
     for key, value in options.items():
         if _is_int(value) and key in ROUND_PARAMS and value > MAX_ROUNDS:
             options[key] = MAX_ROUNDS
-        elif _is_int(value) and key in THREAD_PARAMS:
+        elif _is_int(value) and (key in THREAD_PARAMS or (key in ONE_PARAMS and value > 1)):
             options[key] = 1
     return options
 

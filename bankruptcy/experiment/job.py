@@ -18,6 +18,7 @@ from bankruptcy.evaluation.experiment import run_experiment
 from bankruptcy.experiment.builder import build_experiment
 from bankruptcy.experiment.outputs import JobOutputs
 from bankruptcy.experiment.settings import check_settings
+from bankruptcy.interpret.ebm import ebm_artifacts
 from bankruptcy.interpret.scorecard import scorecard_artifacts
 from bankruptcy.pipeline.assembly import model_input_features
 from bankruptcy.serving.package import build_package
@@ -109,8 +110,11 @@ def _run(
         result.pipeline.set_params(memory=None)
         start = time.perf_counter()
         found = exp.analyses.run(result)
-        # a scorecard's points table is the model itself: written whatever `interpret` says
-        found.add(scorecard_artifacts(result.pipeline[-1], exp.dataset.descriptions))
+        # a scorecard's points table and an EBM's shapes are the model itself: written
+        # whatever `interpret` says
+        model, descriptions = result.pipeline[-1], exp.dataset.descriptions
+        found.add(scorecard_artifacts(model, descriptions))
+        found.add(ebm_artifacts(model, descriptions))
         outputs.artifacts(found)
         analysis_seconds = time.perf_counter() - start
         log.info("analyses took %.1f s", analysis_seconds)

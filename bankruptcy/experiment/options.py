@@ -101,7 +101,8 @@ def validate_parameters(
     A component that declares ``_parameter_constraints`` (scikit-learn and imbalanced-learn
     estimators, this project's estimators and other components) runs its
     ``_validate_params``; an estimator without them (LightGBM, XGBoost, CatBoost) gets a dry
-    fit on synthetic rows (`bankruptcy.experiment.dryfit`). Estimators nested in its options
+    fit on synthetic rows (`bankruptcy.experiment.dryfit`), as does the library estimator a
+    component offers by ``library_estimator()``. Estimators nested in its options
     (a sampler's sampler, a selector's estimator) are checked the same way.
 
     Parameters
@@ -124,8 +125,12 @@ def validate_parameters(
     names = names or {}
     if hasattr(component, "_parameter_constraints"):
         refused(path, component, given, component._validate_params, names)
-    elif needs_dry_fit(component):
-        failed = dry_fit_error(component, options_of(given))
+    # a model of ours around a library that checks its options only in fit (the EBM) offers
+    # the library's estimator those options configure
+    library = getattr(component, "library_estimator", None)
+    checked = library() if library is not None else component
+    if needs_dry_fit(checked):
+        failed = dry_fit_error(checked, options_of(given))
         if failed is not None:
             key, message = failed
             raise UserError(f"{_named(path, key, component, given, names)}: {message}")

@@ -6,6 +6,10 @@ HistGradientBoosting, decision tree ...) get ``TreeExplainer``; anything else
 (SVM, MLP, a calibrated wrapper) gets the model-agnostic permutation explainer
 on a background sample. In every case base value + SHAP values of a row equal
 the explained output for that row; `explain` finds out which output that is.
+
+An additive model that offers ``feature_contributions`` (the EBM) needs no explainer: its own
+per-feature contributions to the log-odds (each interaction split equally between its two
+features) add up to the log-odds exactly, with the intercept as the base value.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from shap.utils._exceptions import InvalidModelError
 from bankruptcy.interpret.features import as_fitted, describe, source_column
 
 log = logging.getLogger(__name__)
+
+#: `Explanation.explainer` of an additive model's own contributions.
+EXACT = "the model's own additive contributions"
 
 
 @dataclass
@@ -102,6 +109,10 @@ def explain(
         With the slow model-agnostic explainer only the first `agnostic_rows`
         of `rows` are explained (the result's ``data`` says which).
     """
+    if hasattr(estimator, "feature_contributions"):  # an additive model explains itself
+        values = estimator.feature_contributions(rows).to_numpy()
+        base = np.full(len(rows), float(estimator.intercept_))
+        return Explanation(values, base, rows, "log-odds of bankruptcy", EXACT)
     explainer = make_explainer(estimator, background)
     if isinstance(explainer, shap.explainers.PermutationExplainer):
         rows = rows.iloc[:agnostic_rows]

@@ -98,7 +98,8 @@ def score_file(
     source, target : path
         Input and output files, CSV or Parquet by extension. `target` must not exist.
     explain : int
-        Add the `explain` largest risk factors of each row (SHAP), 0 for none.
+        Add the `explain` largest risk factors of each row, 0 for none: a scorecard's reason
+        codes, an EBM's own term contributions, SHAP values of other models.
     chunk_rows : int
         Rows read, scored and written at once.
     progress : bool
@@ -136,9 +137,12 @@ def score_file(
                         f"{source}, rows {done + 1}-{done + len(chunk)}: "
                         f"{problems_line(checked.problems)}"
                     )
-                out = package.predict(checked)
+                # points and explanations read the model-input rows: one preprocessing pass
+                needs_rows = explainer is not None or package.has_points
+                rows = package.model_rows(checked.X) if needs_rows else None
+                out = package.predict(checked, rows)
                 if explainer is not None:
-                    out = pd.concat([out, explainer.factors(checked.X)], axis=1)
+                    out = pd.concat([out, explainer.factors(checked.X, rows)], axis=1)
                 writer.write(out)
                 done += len(chunk)
                 bar.update(len(chunk))
@@ -161,8 +165,19 @@ def _chunks(package: ModelPackage, source: Path, rows: int) -> Iterator[pd.DataF
 
 
 def explainer_for(package: ModelPackage, top: int):
-    """Reason codes of a scorecard (`PointsExplainer`), SHAP factors of any other model."""
-    return PointsExplainer(package, top) if package.has_points else RowExplainer(package, top)
+    """The explainer of `package` (`explainer_kind`), giving `top` factors per row."""
+    return explainer_kind(package)(package, top)
+
+
+def explainer_kind(package: ModelPackage) -> type:
+    """Reason codes of a scorecard (`PointsExplainer`), an EBM's own term contributions
+    (`TermsExplainer`), SHAP factors of any other model (`RowExplainer`); each names the
+    fields of its factors and their JSON types (``types``)."""
+    if package.has_points:
+        return PointsExplainer
+    if hasattr(package.pipeline[-1], "contributions"):
+        return TermsExplainer
+    return RowExplainer
 
 
 class PointsExplainer:
@@ -173,16 +188,80 @@ class PointsExplainer:
     """
 
     unit = "points_lost"
+    types = {unit: "number"}
 
     def __init__(self, package: ModelPackage, top: int):
         self.package = package
         self.top = top
         self.descriptions = {f.name: f.description for f in package.contract.features}
 
-    def factors(self, X: pd.DataFrame) -> pd.DataFrame:
-        """``factor_<k>`` (feature with its meaning) and ``factor_<k>_points_lost``."""
-        lost = self.package.pipeline[-1].points_lost(self.package.model_rows(X))
+    def factors(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``factor_<k>`` (feature with its meaning) and ``factor_<k>_points_lost``; `rows`
+        are `X`'s model-input rows where the caller has them (`ModelPackage.model_rows`)."""
+        rows = self.package.model_rows(X) if rows is None else rows
+        lost = self.package.pipeline[-1].points_lost(rows)
         return top_factors(lost, self.top, self.descriptions, self.unit)
+
+
+class TermsExplainer:
+    """An EBM's own explanation: each row's `top` terms that add most to its log-odds.
+
+    Exact, not SHAP: a row's log-odds (before the calibration map) is the model's intercept
+    plus the contributions of all its terms (`bankruptcy.models.ebm.ExplainableBoosting`).
+    Each factor gives the term (a feature, or a pair ``A & B``) with its meaning, its
+    contribution (``logit``), the row's value(s) and the bin of the term's shape they fall in.
+    """
+
+    unit = "logit"
+    #: each factor's fields and their JSON types (the OpenAPI answer schema's)
+    types = {unit: "number", "value": "string", "bin": "string"}
+
+    def __init__(self, package: ModelPackage, top: int):
+        from bankruptcy.interpret.ebm import meaning_of
+
+        self.package = package
+        self.top = top
+        descriptions = {f.name: f.description for f in package.contract.features}
+        self.features = package.pipeline[-1].term_features()
+        self.names = {
+            term: _named(term, meaning_of(features, descriptions))
+            for term, features in self.features.items()
+        }
+
+    def factors(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``factor_<k>`` (term with its meaning), ``factor_<k>_logit``, ``factor_<k>_value``
+        and ``factor_<k>_bin`` for k = 1..top, by decreasing contribution."""
+        rows = self.package.model_rows(X) if rows is None else rows
+        model = self.package.pipeline[-1]
+        contributions = model.contributions(rows)
+        bins = model.term_bins(rows).to_numpy()
+        terms = list(contributions.columns)
+        values = np.column_stack([_values_text(rows, self.features[t]) for t in terms])
+        array = contributions.to_numpy()
+        order = np.argsort(-array, axis=1, kind="stable")[:, : self.top]
+        names = np.asarray([self.names[t] for t in terms], dtype=object)
+        out = {}
+        for k in range(order.shape[1]):
+            at = order[:, [k]]
+            out[f"factor_{k + 1}"] = names[at[:, 0]]
+            out[f"factor_{k + 1}_logit"] = np.take_along_axis(array, at, 1)[:, 0]
+            out[f"factor_{k + 1}_value"] = np.take_along_axis(values, at, 1)[:, 0]
+            out[f"factor_{k + 1}_bin"] = np.take_along_axis(bins, at, 1)[:, 0]
+        return pd.DataFrame(out)
+
+
+def _values_text(rows: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """Each row's value of a term's feature(s) as text (``missing`` for NaN; ``; `` between
+    the two values of an interaction)."""
+    parts = [
+        np.where(np.isnan(column), "missing", np.char.mod("%.6g", np.nan_to_num(column)))
+        for column in (rows[f].to_numpy(np.float64) for f in features)
+    ]
+    return (
+        parts[0].astype(object)
+        if len(parts) == 1
+        else np.char.add(np.char.add(parts[0], "; "), parts[1]).astype(object)
+    )
 
 
 def top_factors(values: pd.DataFrame, top: int, descriptions: dict, unit: str) -> pd.DataFrame:
@@ -216,6 +295,7 @@ class RowExplainer:
     """
 
     unit = "shap"
+    types = {unit: "number"}
 
     def __init__(self, package: ModelPackage, top: int, background_rows: int = 100):
 
@@ -225,11 +305,11 @@ class RowExplainer:
         self.background = package.model_rows(reference.head(background_rows))
         self.descriptions = {f.name: f.description for f in package.contract.features}
 
-    def factors(self, X: pd.DataFrame) -> pd.DataFrame:
+    def factors(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> pd.DataFrame:
         """``factor_<k>`` (feature with its meaning) and ``factor_<k>_shap`` for k = 1..top."""
         from bankruptcy.interpret.shap_values import explain
 
-        rows = self.package.model_rows(X)
+        rows = self.package.model_rows(X) if rows is None else rows
         found = explain(self.package.pipeline[-1], rows, self.background, len(rows))
         values = pd.DataFrame(found.values, columns=rows.columns)
         return top_factors(values, self.top, self.descriptions, self.unit)

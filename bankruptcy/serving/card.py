@@ -97,7 +97,7 @@ def render_card(manifest: dict) -> str:
         lower = "" if band["from"] is None else f" from {band['from']:.4g}"
         lines.append(f"- **{band['name']}**{lower}")
     lines += ["", *calibration_section(manifest), *horizon_section(manifest)]
-    lines += scorecard_section(manifest)
+    lines += [*scorecard_section(manifest), *edits_section(manifest), *shapes_section(manifest)]
     lines += ["## Top risk factors", ""]
     factors = manifest.get("risk_factors") or []
     if factors:
@@ -259,6 +259,69 @@ def scorecard_section(manifest: dict) -> list[str]:
             f"{int(row['count']):,} | {_pct_or_dash(row['bankrupt_rate'])} | "
             f"{_num(row.get('woe'))} | {row['points']:g} |"
         )
+    return [*lines, ""]
+
+
+def shapes_section(manifest: dict, top: int = 10) -> list[str]:
+    """The card's "Shapes" lines: an EBM's intercept, its `top` terms by importance and its
+    top shapes in a few value ranges (none for other models)."""
+    shapes = manifest.get("shapes") or {}
+    if not shapes:
+        return []
+    lines = [
+        "## Shapes (Explainable Boosting Machine)",
+        "",
+        f"A company's log-odds of bankruptcy is exactly the intercept ({shapes['intercept']:.3f}) "
+        "plus one contribution per term, read off the term's learned shape at the company's "
+        "values (then the calibration map above gives the PD). Every shape, bin by bin, is in "
+        "`interpret/ebm_terms.csv` of the job, its figure in `plots/ebm_<term>.png`; "
+        "`predict --explain K` and the API give each company's top contributions.",
+        "",
+        "| term | meaning | mean abs contribution |",
+        "|---|---|---:|",
+    ]
+    for row in shapes["importance"][:top]:
+        lines.append(f"| {row['term']} | {row.get('meaning') or ''} | {row['importance']:.3f} |")
+    summary = shapes.get("summary") or []
+    if summary:
+        lines += [
+            "",
+            "The top shapes, in value ranges of equal training rows (contribution to the "
+            "log-odds: mean over the range's training rows, and its smallest and largest bin):",
+        ]
+    for term in dict.fromkeys(row["term"] for row in summary):
+        lines += ["", f"**{term}**", "", "| value range | rows | mean | min | max |",
+                  "|---|---:|---:|---:|---:|"]  # fmt: skip
+        for row in (r for r in summary if r["term"] == term):
+            lines.append(
+                f"| {row['range']} | {row['rows']:,.0f} | {row['mean']:+.3f} | "
+                f"{row['min']:+.3f} | {row['max']:+.3f} |"
+            )
+    return [*lines, ""]
+
+
+def edits_section(manifest: dict) -> list[str]:
+    """The card's "Edited shapes" lines: the edits a credit team made to an EBM's shapes, and
+    the package it was edited from (none for unedited models)."""
+    done = (manifest.get("shapes") or {}).get("edits") or []
+    if not done:
+        return []
+    source = manifest.get("edited_from") or {}
+    lines = ["## Edited shapes", ""]
+    if source:
+        lines.append(
+            f"Edited from `{source.get('reference')}` (model file SHA-256 "
+            f"`{str(source.get('sha256'))[:12]}…`) by `python -m bankruptcy.edit`."
+        )
+    lines += [
+        "The edits (`model.edits` in the config below) were applied after every fit of the "
+        "job, so the CV metrics, the calibration map and the hold-out metrics above are the "
+        "edited model's. In the final model:",
+        "",
+    ]
+    for edit in done:
+        details = ", ".join(f"{k} {v}" for k, v in edit.items() if k not in ("edit", "term"))
+        lines.append(f"- {edit['edit']} `{edit['term']}`" + (f": {details}" if details else ""))
     return [*lines, ""]
 
 

@@ -43,6 +43,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import FunctionTransformer, PowerTransformer
 from sklearn.svm import SVC
 
+from bankruptcy.models.ebm import ExplainableBoosting
 from bankruptcy.preprocess.clean import Cleaner, InfToNaN
 from bankruptcy.preprocess.impute import MissingFlags, NumericImputer
 from bankruptcy.preprocess.outliers import Winsorizer
@@ -434,6 +435,44 @@ def convert_selector(scope, operator, container):
           container)  # fmt: skip
 
 
+def convert_ebm(scope, operator, container):
+    """An EBM (`bankruptcy.models.ebm.ExplainableBoosting`) as bin lookups and a sum, in the
+    input's type (float64 in an export): InterpretML's binning (missing -> bin 0, else 1 + the
+    cuts at or below the value) by a binary search over each binned column's cuts, one
+    gather for the one-feature terms and one for the pairs, the intercept, a sigmoid."""
+    model = operator.raw_operator
+    X, _, _, dtype = _parts(operator, container)
+    lookup = model._lookup()
+    g = _Nodes(scope, container, dtype)
+    x = g("Gather", X.full_name, g.const(lookup.features, np.int64), axis=1)
+    x = g("Where", g("IsInf", x), g.const([np.nan]), x)  # the model reads inf as missing
+    # first row -inf: the search answers the number of cuts at or below each value
+    table = np.vstack([np.full(len(lookup.columns), -np.inf), lookup.padded.T])
+    found = g("Add", _searched(g, x, table), g.const(1, np.int64))
+    index = g("Where", g("IsNaN", x), g.const(0, np.int64), found)
+    parts = []
+    if lookup.mains:
+        cells = g("Add", g("Gather", index, g.const(lookup.main_at, np.int64), axis=1),
+                  g.const(lookup.main_offset, np.int64))  # fmt: skip
+        parts.append(g("Gather", g.const(lookup.main_flat), cells, axis=0))
+    if lookup.pairs:
+        first = g("Gather", index, g.const(lookup.pair_first, np.int64), axis=1)
+        second = g("Gather", index, g.const(lookup.pair_second, np.int64), axis=1)
+        cells = g("Add", g("Add", g("Mul", first, g.const(lookup.pair_stride, np.int64)), second),
+                  g.const(lookup.pair_offset, np.int64))  # fmt: skip
+        parts.append(g("Gather", g.const(lookup.pair_flat), cells, axis=0))
+    terms = parts[0] if len(parts) == 1 else g("Concat", *parts, axis=1)
+    total = g("ReduceSum", terms, g.const([1], np.int64), keepdims=1)
+    logit = g("Add", total, g.const([[model.intercept_]]))
+    bankrupt = g("Sigmoid", logit)
+    g("Concat", g("Sub", g.const([[1.0]]), bankrupt), bankrupt, axis=1,
+      output=operator.outputs[1].full_name)  # fmt: skip
+    positive = g("Cast", g("Greater", logit, g.const([[0.0]])), to=TensorProto.INT64)
+    classes = g.const(model.classes_.astype(np.int64), np.int64)
+    label = g("Gather", classes, g("Reshape", positive, g.const([-1], np.int64)), axis=0)
+    g("Identity", label, output=operator.outputs[0].full_name)
+
+
 def _register_boosters() -> None:
     """LightGBM and XGBoost classifiers through onnxmltools' converters."""
     from lightgbm import LGBMClassifier
@@ -471,6 +510,13 @@ def register() -> None:
         convert_function_transformer,
     )
     _register_boosters()
+    update_registered_converter(
+        ExplainableBoosting,
+        "BankruptcyExplainableBoosting",
+        calculate_linear_classifier_output_shapes,
+        convert_ebm,
+        options={"zipmap": [True, False], "nocl": [True, False]},
+    )
 
 
 def unconvertible(step) -> str | None:

@@ -41,6 +41,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from bankruptcy.horizons.structure import pd_columns
+from bankruptcy.serving.batch import explainer_kind
 from bankruptcy.serving.contract import Feature, InputContract
 from bankruptcy.serving.limits import MAX_FACTORS, Limits
 from bankruptcy.serving.package import ModelPackage
@@ -283,11 +284,11 @@ def score_properties(package: ModelPackage) -> tuple[dict[str, dict], list[str]]
             "had none, outside the training range.",
         ),
     }
-    unit = "points_lost" if package.has_points else "shap"
+    fields = explainer_kind(package).types  # SHAP, a scorecard's points, an EBM's terms
     factor = {
         "type": "object",
-        "properties": {"feature": STRING, unit: {"type": "number"}},
-        "required": ["feature", unit],
+        "properties": {"feature": STRING, **{k: {"type": t} for k, t in fields.items()}},
+        "required": ["feature", *fields],
     }
     properties["factors"] = array(factor, description="With explain: the top risk factors.")
     required = [k for k in properties if k != "factors"]

@@ -63,7 +63,7 @@ REFERENCE_ROWS = 5000
 #: Libraries whose versions the manifest records (those installed).
 LIBRARIES = (
     "scikit-learn", "imbalanced-learn", "numpy", "pandas", "scipy", "skops", "torch",
-    "lightgbm", "xgboost", "catboost", "shap",
+    "lightgbm", "xgboost", "catboost", "shap", "interpret-core",
 )  # fmt: skip
 LABEL = {"column": "y", "positive": 1, "meaning": "1 = the company went bankrupt"}
 #: The calibration of packages without a map: the model's scores as they are.
@@ -209,13 +209,25 @@ class ModelPackage:
         pipeline, rows = self.pipeline, X
         if self._array_pipeline is not None:
             pipeline, rows = self._array_pipeline, X.to_numpy(np.float64)
-        large = len(X) >= SMALL_BATCH
+        return self._mapped(pipeline, rows, pipeline[-1])
+
+    def model_scores(self, rows: pd.DataFrame) -> np.ndarray:
+        """`pipeline_scores` from model-input rows (`model_rows`): the final estimator only."""
+        from bankruptcy.interpret.features import as_fitted
+
+        model = self.pipeline[-1]
+        return self._mapped(model, as_fitted(model, rows), model)
+
+    def _mapped(self, estimator, rows, model) -> np.ndarray:
+        """`estimator`'s scores of `rows` through the calibration map (`model`: the final
+        estimator, whose own threads a large batch may use)."""
+        large = len(rows) >= SMALL_BATCH
         with (
-            _scoring_threads(len(X)),
-            _model_threads(pipeline[-1], self.batch_threads if large else 1),
+            _scoring_threads(len(rows)),
+            _model_threads(model, self.batch_threads if large else 1),
             config_context(skip_parameter_validation=True),
         ):
-            return apply_map(self.calibration, positive_scores(pipeline, rows)[0])
+            return apply_map(self.calibration, positive_scores(estimator, rows)[0])
 
     @cached_property
     def _array_pipeline(self):
@@ -226,13 +238,27 @@ class ModelPackage:
         and in the model are most of the scoring time (the LightGBM default package: 1.9 ms
         of a row's 2.1 ms -> 0.8 ms). A copy that forgets those steps' fitted column names
         takes an array without scikit-learn's "fitted with feature names" warning; the names
-        only ever order the columns, which the contract already did.
+        only ever order the columns, which the contract already did. A model that reads
+        column names only when it fits (``names_in_fit_only``: the EBM, whose options name
+        columns) takes the array too, and the steps in front of it hand it arrays again.
         """
-        if any(isinstance(e, ReadsColumnNames) for e in _estimators(self.pipeline)):
+        readers = [e for e in _estimators(self.pipeline) if isinstance(e, ReadsColumnNames)]
+        if not all(getattr(e, "names_in_fit_only", False) for e in readers):
             return None
         copy = deepcopy(self.pipeline)
+        # what such a model holds (the EBM's fitted library model) keeps its names
+        kept = {
+            id(inner)
+            for model in _estimators(copy)
+            if isinstance(model, ReadsColumnNames)
+            for inner in _estimators(model)
+            if inner is not model
+        }
         for estimator in _estimators(copy):
-            vars(estimator).pop("feature_names_in_", None)
+            if id(estimator) not in kept:
+                vars(estimator).pop("feature_names_in_", None)
+        if readers:
+            copy.set_output(transform="default")
         return copy
 
     @property
@@ -268,22 +294,27 @@ class ModelPackage:
             )
         return add_history(frame, frame[keys[0]], frame[keys[1]], history["items"], history["lags"])
 
-    def decide(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+    def decide(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
         """Score (`output_column`), each horizon's ``pd_<h>y``, ``decision`` (0/1) and
         ``risk_band`` of each row of `X`, after a scorecard's ``score_points``.
 
         Plain arrays: the service answers them without building a DataFrame, which for one
-        row costs more than the model.
+        row costs more than the model. `rows` are `X`'s model-input rows (`model_rows`) where
+        the caller has them (points, explanations): the preprocessing then runs once per
+        request, and a scorecard's points and PD come from the same pass.
         """
         pds = self.horizon_pds(X)
-        if pds is None:
-            scores, by_horizon = self.scores(X), {}
-        else:  # one scoring pass gives every horizon, the main one among them
+        if pds is not None:  # one scoring pass gives every horizon, the main one among them
             years = self.horizons["years"]
             scores = pds[:, years.index(self.horizons["main"])]
             by_horizon = dict(zip(pd_columns(years), pds.T, strict=True))
+        else:
+            if self.has_points and rows is None:
+                rows = self.model_rows(X)
+            direct = rows is not None and self.scorer is None
+            scores, by_horizon = (self.model_scores(rows) if direct else self.scores(X)), {}
         # a scorecard's total score comes first, as its card reads: points, then the PD
-        points = {"score_points": self.points(X)} if self.has_points else {}
+        points = {"score_points": self.points(X, rows)} if self.has_points else {}
         return {
             **points,
             self.output_column: scores,
@@ -292,10 +323,11 @@ class ModelPackage:
             "risk_band": self.bands.of(scores),
         }
 
-    def predict(self, checked: Checked) -> pd.DataFrame:
-        """Outputs of a checked batch: passthrough columns, score, decision, band, warnings."""
+    def predict(self, checked: Checked, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Outputs of a checked batch: passthrough columns, score, decision, band, warnings
+        (`rows`: see `decide`)."""
         out = checked.passthrough.reset_index(drop=True).copy()
-        for column, values in self.decide(checked.X).items():
+        for column, values in self.decide(checked.X, rows).items():
             out[column] = values
         out["warnings"] = ["; ".join(w) for w in checked.warnings]
         return out
@@ -312,13 +344,14 @@ class ModelPackage:
 
         return model_input(self.pipeline, self.pipeline_rows(X))
 
-    def feature_points(self, X: pd.DataFrame) -> pd.DataFrame:
-        """A scorecard's points of rows `X` in each of its features (the card's table)."""
-        return self.pipeline[-1].feature_points(self.model_rows(X))
+    def feature_points(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> pd.DataFrame:
+        """A scorecard's points of rows `X` in each of its features (the card's table);
+        `rows`: `X`'s model-input rows where the caller has them."""
+        return self.pipeline[-1].feature_points(self.model_rows(X) if rows is None else rows)
 
-    def points(self, X: pd.DataFrame) -> np.ndarray:
-        """A scorecard's total score of rows `X` (higher = healthier)."""
-        return self.pipeline[-1].score_points(self.model_rows(X))
+    def points(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> np.ndarray:
+        """A scorecard's total score of rows `X` (higher = healthier); `rows` as above."""
+        return self.pipeline[-1].score_points(self.model_rows(X) if rows is None else rows)
 
     def reference(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The reference sample of training rows and the test rows' scores (for monitoring)."""
@@ -454,6 +487,8 @@ def build_package(
         "risk_factors": _risk_factors(tables.get("shap_importance")),
         # a scorecard's points per bin (interpret/scorecard.csv), for the card and reviewers
         "scorecard": _records(tables.get("scorecard")),
+        # an EBM's term importances and top shapes (interpret/ebm_*.csv), for the card
+        "shapes": _shapes(tables, result.pipeline[-1]),
         "versions": _versions(),
         "git": _git(),
         "tracking": tracking or {},
@@ -591,6 +626,19 @@ def _records(table: pd.DataFrame | None) -> list[dict]:
     if table is None:
         return []
     return table.astype(object).where(table.notna(), None).to_dict(orient="records")
+
+
+def _shapes(tables: dict, model) -> dict:
+    """An EBM's intercept, term importances and top shapes in a few value ranges (the card's
+    "Shapes" section); empty for other models."""
+    if "ebm_importance" not in tables:
+        return {}
+    return {
+        "intercept": float(model.intercept_),
+        "importance": _records(tables["ebm_importance"]),
+        "summary": _records(tables.get("ebm_shapes")),
+        "edits": list(getattr(model, "edited_", [])),
+    }
 
 
 def _risk_factors(table: pd.DataFrame | None, top: int = 10) -> list[dict]:

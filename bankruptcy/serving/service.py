@@ -2,10 +2,11 @@
 
 - ``POST /v1/predict``: ``{"rows": [{feature: value, ...}, ...]}`` or, for throughput, the
   columnar ``{"columns": {feature: [values...], ...}}``; optional ``"explain": K`` (top risk
-  factors per row; a scorecard's reason codes, ``points_lost``) and ``"ignore_unknown": true``
-  (drop fields the model does not know, instead of refusing them). The answer mirrors the
-  form: ``predictions`` (one object per row) or ``columns``; a scorecard's adds
-  ``score_points`` and ``points`` (per feature).
+  factors per row; a scorecard's reason codes, ``points_lost``; an EBM's own term
+  contributions, ``logit`` with the row's ``value`` and the shape's ``bin``) and
+  ``"ignore_unknown": true`` (drop fields the model does not know, instead of refusing
+  them). The answer mirrors the form: ``predictions`` (one object per row) or ``columns``; a
+  scorecard's adds ``score_points`` and ``points`` (per feature).
 - ``GET /v1/model``: the model's identity, input contract, decision threshold, risk bands,
   headline metrics, limits and card. ``GET /health``. ``GET /``: the page (a shell that asks
   for an API key if the service wants one, then reads ``/v1/model``).
@@ -278,8 +279,10 @@ def _answer(holder, predlog, limits: Limits, body: bytes, key_name: str | None) 
         if checked.problems:
             raise Refused(422, "the input does not fit the model's contract", checked.problems)
         explain = payload["explain"]
-        decided = package.decide(checked.X)
-        factors = _factors(holder, checked.X, explain) if explain else None
+        # points and explanations read the model-input rows: one preprocessing pass for all
+        rows = package.model_rows(checked.X) if explain or package.has_points else None
+        decided = package.decide(checked.X, rows)
+        factors = _factors(holder, checked.X, explain, rows) if explain else None
     except Refused as refused:
         return _refused(predlog, record, refused)
     columns = {column: values.tolist() for column, values in decided.items()}
@@ -287,7 +290,8 @@ def _answer(holder, predlog, limits: Limits, body: bytes, key_name: str | None) 
     if predlog is not None:
         predlog.append({**record, "status": "scored", "outputs": columns})
     if package.has_points:  # a scorecard: the company's points in each feature (not logged)
-        columns = {**columns, "points": package.feature_points(checked.X).to_dict("records")}
+        points = package.feature_points(checked.X, rows)
+        columns = {**columns, "points": points.to_dict("records")}
     answer = {
         "model": record["model"],
         "request": record["request"],
@@ -465,22 +469,23 @@ def _health_schema() -> dict:
     }
 
 
-def _factors(holder: ModelHolder, X: pd.DataFrame, top: int) -> list[list[dict]]:
+def _factors(holder: ModelHolder, X: pd.DataFrame, top: int, rows=None) -> list[list[dict]]:
     """Per row, the `top` features pushing it toward bankruptcy most (SHAP; a scorecard's
-    features that cost it the most points)."""
+    features that cost it the most points; an EBM's terms adding most to its log-odds, with
+    the row's value and the shape's bin)."""
     explainer = holder.row_explainer()
-    table = explainer.factors(X)
-    unit = explainer.unit
-    rows = []
+    table = explainer.factors(X, rows)
+    found = []
     for i in range(len(X)):
-        rows.append(
+        found.append(
             [
-                {"feature": table[f"factor_{k}"].iloc[i], unit: table[f"factor_{k}_{unit}"].iloc[i]}
+                {"feature": table[f"factor_{k}"].iloc[i]}
+                | {field: table[f"factor_{k}_{field}"].iloc[i] for field in explainer.types}
                 for k in range(1, min(top, explainer.top) + 1)
                 if f"factor_{k}" in table
             ]
         )
-    return rows
+    return found
 
 
 def _per_row(columns: dict, factors: list | None) -> list[dict]:

@@ -23,6 +23,7 @@ from bankruptcy.core.errors import UserError
 TRUSTED = [
     # this project's estimators
     "bankruptcy.models.altman.AltmanZ",
+    "bankruptcy.models.ebm.ExplainableBoosting",
     "bankruptcy.models.ensemble.StackingEnsemble",
     "bankruptcy.models.ensemble.VotingEnsemble",
     "bankruptcy.models.mlp.MLPClassifier",
@@ -50,6 +51,8 @@ TRUSTED = [
     "lightgbm.sklearn.LGBMClassifier",
     "xgboost.core.Booster",
     "xgboost.sklearn.XGBClassifier",
+    # InterpretML's fitted EBM (bins, term scores and bags: lists and arrays)
+    "interpret.glassbox._ebm._ebm.ExplainableBoostingClassifier",
     # imbalanced-learn
     "imblearn.base.FunctionSampler",
     "imblearn.combine._smote_enn.SMOTEENN",

@@ -86,11 +86,7 @@ def guarded(cfg: DictConfig, run_job: Callable[[DictConfig], float]) -> float:
     try:
         value = float(run_job(cfg))
     except Exception as exc:
-        message = one_line(exc)
-        (job_dir / ERROR_FILE).write_text(traceback.format_exc())
-        failed = {"status": JobStatus.FAILED, "error": message, "finished": time.time()}
-        write_record(job_dir, {**record, **failed})
-        log.error("Job failed (%s): %s; details in %s", " ".join(overrides), message, ERROR_FILE)
+        record_failure(job_dir, record, one_line(exc), traceback.format_exc())
         if not cfg.get("fail_soft", True):
             raise
         return math.nan
@@ -98,6 +94,28 @@ def guarded(cfg: DictConfig, run_job: Callable[[DictConfig], float]) -> float:
         job_dir, {**record, "status": JobStatus.OK, "value": value, "finished": time.time()}
     )
     return value
+
+
+def record_failure(job_dir: Path, record: dict, message: str, details: str) -> None:
+    """Mark a job failed: ``error.txt`` holds `details`, ``job.json`` `record` + `message`.
+
+    Parameters
+    ----------
+    job_dir : pathlib.Path
+        The job's output dir (created if missing: a launcher may record a job that never ran).
+    record : dict
+        What is known of the job (``overrides``, ``objective``, ``started``, ...).
+    message : str
+        One line naming the error (`one_line`).
+    details : str
+        The traceback, or what the launcher knows of the failure.
+    """
+    job_dir.mkdir(parents=True, exist_ok=True)
+    (job_dir / ERROR_FILE).write_text(details)
+    failed = {"status": JobStatus.FAILED, "error": message, "finished": time.time()}
+    write_record(job_dir, {**record, **failed})
+    overrides = " ".join(record.get("overrides", ()))
+    log.error("Job failed (%s): %s; details in %s", overrides, message, job_dir / ERROR_FILE)
 
 
 def one_line(exc: BaseException) -> str:

@@ -1,4 +1,5 @@
-"""A sweep's report on demand: its leaderboard, one re-run of its best job, a lab-notebook copy.
+"""A sweep's report on demand: its leaderboard, one re-run of its best job, a lab-notebook copy,
+and the ranking of methods across the datasets of several sweeps.
 
 The work behind ``python -m bankruptcy.report`` (`bankruptcy.cli.report`). A search ranks jobs
 by a ``cv/`` objective only; `rerun_best` re-runs the winner (same overrides, same seed) into
@@ -19,7 +20,10 @@ import yaml
 
 from bankruptcy.core.errors import UserError
 from bankruptcy.evaluation.metrics import higher_is_better
+from bankruptcy.evaluation.ranking import Ranking, rank_methods
 from bankruptcy.experiment.outputs import read_metrics
+from bankruptcy.sweep import across_render
+from bankruptcy.sweep.across import gather
 from bankruptcy.sweep.jobs import load_job
 from bankruptcy.sweep.leaderboard import Leaderboard, build_leaderboard
 from bankruptcy.sweep.render import fmt, print_top, to_markdown, write_all
@@ -44,6 +48,26 @@ def report(sweep_dir: Path, objective: str | None = None, top: int = 10) -> Lead
     print_top(board, top)
     print(f"Leaderboard written: {', '.join(str(p) for p in paths.values())}")
     return board
+
+
+def report_across(
+    inputs: list[Path],
+    out_dir: Path,
+    objective: str | None = None,
+    dataset_keys: list[str] = (),
+    alpha: float = 0.05,
+    rope: float | None = None,
+) -> Ranking:
+    """Rank the methods of `inputs` (sweep dirs, recorded studies) across their datasets.
+
+    Writes the ranking, the metric per dataset and the critical-difference diagram into
+    `out_dir` (`bankruptcy.sweep.across_render.write_all`) and prints the summary.
+    """
+    study = gather(inputs, objective, dataset_keys)
+    ranking = rank_methods(study.scores, study.maximize, alpha, rope)
+    paths = across_render.write_all(study, ranking, out_dir)
+    across_render.print_summary(study, ranking, paths)
+    return ranking
 
 
 def log_to_wandb(board: Leaderboard) -> None:

@@ -26,6 +26,7 @@ COMMANDS = {
     "monitor": "--fail-on-drift",
     "retrain": "--gate-share",
     "export": "docs/onnx.md",
+    "edit": "--monotone",
 }
 
 # Runs each shim as ``python -m`` would (``run_name="__main__"``) in one interpreter, so the

@@ -17,6 +17,9 @@ def test_a_grid_sweep_needs_no_plugin_and_a_search_needs_optuna(monkeypatch):
     message = missing_plugin(["-m", "hparams_search=svm_optuna"])
     assert message.startswith("hparams_search=svm_optuna needs the hydra_optuna_sweeper plugin")
     assert 'pip install "bankruptcy[optuna]"' in message
+    # our Ray launcher is always there; the library it runs on comes with the extra
+    message = missing_plugin(["-m", "hydra/launcher=ray"])
+    assert message.startswith('hydra/launcher=ray needs the ray package: pip install "bankrup')
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,31 @@ CASES = {
         ["model=logistic", "+model.monotone=auto"],
         "model.monotone: LogisticRegression takes no monotone constraints",
     ),
+    # the EBM: the library's own checks (a dry fit of its estimator), ours, the columns named
+    "ebm bags": (["model=ebm", "model.outer_bags=0"], "model.outer_bags=0: ValueError: outer_bag"),
+    "ebm rate": (["model=ebm", "model.learning_rate=-1"], "model.learning_rate=-1: ValueError"),
+    "ebm rounds": (["model=ebm", "model.max_rounds=-5"], "model.max_rounds=-5: ValueError: max_r"),
+    "ebm name": (["model=ebm", "+model.max_bin=8"], "model.max_bin=8: ExplainableBoosting has no"),
+    "ebm monotone": (
+        ["model=ebm", "model.monotone={Attr1:2}"],
+        "model.monotone={'Attr1': 2}: The 'monotone' parameter of ExplainableBoosting must be",
+    ),
+    "ebm monotone column": (
+        ["model=ebm", "model.monotone={Attr99:1}"],
+        "model.monotone names Attr99, which the dataset lacks",
+    ),
+    "ebm edits": (
+        ["model=ebm", "model.edits={cap:{Attr5:[1,0]}}"],
+        "The 'edits' parameter of ExplainableBoosting must be a mapping with keys among drop",
+    ),
+    "ebm edits column": (
+        ["model=ebm", "model.edits={drop:[Attr99]}"],
+        "model.edits.drop names Attr99, which the dataset lacks",
+    ),
+    "ebm pairs column": (
+        ["model=ebm", "model.interactions=[[Attr1,Attr99]]"],
+        "model.interactions names Attr99, which the dataset lacks",
+    ),
     "stacking": (["model=stacking", "model.cv=1"], "model.cv=1: The 'cv' parameter of Stacking"),
     "stacking base": (
         ["model=stacking", "model.candidates.lightgbm.num_leaves=1"],

@@ -178,8 +178,9 @@ def test_bad_threads_is_one_clear_line():
         ({"n_jobs": 2}, 2),
         ({"n_jobs": -1}, 8),  # joblib: every core
         ({"cpus_per_task": 2, "timeout_min": 60}, 4),  # submitit: 8 cores / 2 per job
-        ({"ray": {"remote": {"num_cpus": 1}}}, 8),
-        ({"ray": {"remote": {"num_cpus": None}}}, 1),
+        ({"num_cpus": 1, "address": "local"}, 8),  # Ray: 8 cores / 1 per job
+        ({"num_cpus": 2, "address": "local"}, 4),
+        ({"num_cpus": 3, "address": "local"}, 2),
     ],
 )
 def test_jobs_at_once_follow_the_launcher(monkeypatch, launcher, workers):
@@ -187,3 +188,9 @@ def test_jobs_at_once_follow_the_launcher(monkeypatch, launcher, workers):
     assert threads.launcher_workers(OmegaConf.create(launcher)) == workers
     # each job's share never oversubscribes the cores the launcher fills
     assert threads.thread_share("auto", workers) * workers <= 8
+
+
+def test_fractional_ray_cpus_give_each_job_one_thread(monkeypatch):
+    monkeypatch.setattr(threads, "available_cores", lambda: 8)
+    workers = threads.launcher_workers(OmegaConf.create({"num_cpus": 0.5}))
+    assert workers == 16 and threads.thread_share("auto", workers) == 1

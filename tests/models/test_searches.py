@@ -15,7 +15,8 @@ from tests.conftest import CONF_DIR
 
 pytest.importorskip("hydra_plugins.hydra_optuna_sweeper", reason="extra: bankruptcy[optuna]")
 
-SEARCHES = ["lightgbm", "xgboost", "catboost"]
+# the EBM's 18 dry fits (one per end of each range) take ~30 s: in the slow layer
+SEARCHES = ["lightgbm", "xgboost", "catboost", pytest.param("ebm", marks=pytest.mark.slow)]
 BOUNDS = re.compile(r"interval\(([^,]+),\s*([^)]+)\)")
 
 

@@ -26,6 +26,7 @@ FAST = {
     "mlp": ["model.max_epochs=2"],
     "stacking": ["model.cv=2"],
     "random_forest": ["model.n_estimators=5"],
+    "ebm": ["model.max_rounds=30", "model.interactions=[[Attr1,Attr2]]"],
 }
 
 
