@@ -72,6 +72,12 @@ class PanelFeatures(ReadsColumnNames, TransformerMixin, BaseEstimator):
         with nothing to compute (``features=auto`` on data that declares no ratios)."""
         return self.lags if self.ratios else 0
 
+    @property
+    def names_in_fit_only(self) -> bool:
+        """Whether the fitted step reads column names only when fitting: an idle
+        ``features=auto`` step passes any rows on (a package may score arrays)."""
+        return getattr(self, "idle_", False)
+
     def _validate_params(self) -> None:
         super()._validate_params()
         if not self.ratios and not self.panels_only:

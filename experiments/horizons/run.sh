@@ -14,7 +14,7 @@ run() { python -m bankruptcy.run -m bootstrap=none logger=none "hydra.sweep.dir=
 # features (preprocess/features=auto: panel features on panel data)
 run a_ever "experiment=$rows" target=ever preprocess/features=none,auto
 run a_within "experiment=$rows" target=within target.years=1,2 preprocess/features=none,auto
-run a_within3 "experiment=$rows" target=within target.years=3 protocol.train_end=2010 \
+run a_within3 "experiment=$rows" target=within target.years=3 ++protocol.train_end=2010 \
     preprocess/features=none,auto
 run a_term "experiment=$rows" target=term_structure target.years=5 preprocess/features=none,auto
 # the goals' figures: the 1-year horizon and the term structure, LightGBM, 3 seeds
@@ -22,7 +22,7 @@ run a_seeds experiment=horizons/american_lightgbm target=within target.years=1 s
     preprocess/features=none,auto
 run a_term_seeds experiment=horizons/american_lightgbm target=term_structure seed=1,2,3
 # B: every horizon on the same split, each by its own classifier and by the term structure
-B="protocol.train_end=2004 protocol.valid_end=2010"
+B="++protocol.train_end=2004 ++protocol.valid_end=2010"
 run b_within experiment=horizons/american_lightgbm target=within target.years=1,2,3 $B
 run b_within5 experiment=horizons/american_lightgbm target=within target.years=5 $B
 run b_term "experiment=$rows" target=term_structure target.years=5 $B
