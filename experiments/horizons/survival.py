@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,8 @@ def statements():
         cfg = compose("config", overrides)
     pipeline = build_pipeline(cfg)
     dataset = prepare_data(cfg, pipeline, Ever(), None)
-    return dataset, pipeline[:-1]
+    # the preprocessing without the sampler (a survival fit sees every statement) and the model
+    return dataset, Pipeline([step for step in pipeline.steps[:-1] if step[0] != "sampler"])
 
 
 def evaluate(dataset, preprocess, last: int, longest: int, models: dict) -> list[dict]:
