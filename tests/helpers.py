@@ -123,3 +123,33 @@ def ratio_frame(n: int = 400, seed: int = 0):
     y[-5:] = y[:5]
     columns = [f"Attr{i}" for i in range(1, 65)]
     return pd.DataFrame(X, columns=columns), pd.Series(y, name="class")
+
+
+def firm_years(n_firms: int = 120, first: int = 2000, last: int = 2009, seed: int = 0):
+    """A made-up firm-year panel shaped like the American file, for data-free tests.
+
+    Each firm reports items ``X1..X4`` (positive amounts) from a random first year on, every
+    year, until it leaves the data, fails (then its last statement's items have worsened) or
+    the data ends. ``status`` is the firm's outcome on every row (``failed``/``alive``), as
+    the American file has it.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``firm, year, status, X1..X4``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for f in range(n_firms):
+        start = int(rng.integers(first, last - 2))
+        stop = int(rng.integers(start + 1, last + 1))
+        failed = rng.random() < 0.3 and stop < last + 1
+        level = rng.lognormal(3, 1, size=4)
+        for year in range(start, stop + 1):
+            worse = 0.5 if failed and year >= stop - 1 else 1.0
+            items = level * rng.lognormal(0, 0.1, size=4) * [worse, 1, worse, 1]
+            rows.append([f"F{f}", year, "failed" if failed else "alive", *items])
+    return pd.DataFrame(rows, columns=["firm", "year", "status", "X1", "X2", "X3", "X4"])

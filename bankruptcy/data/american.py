@@ -82,5 +82,7 @@ def load_american(
 
 #: Its rows always have a time column (checked before loading, e.g. for protocol=temporal).
 load_american.time_column = "year"
+#: ... and a firm column (labels by horizon need both).
+load_american.group_column = "company_name"
 #: The feature columns every file has, known before it is read (option checks).
 load_american.columns = tuple(DESCRIPTIONS)

@@ -48,6 +48,16 @@ class Dataset:
     label_values : tuple of str
         Every label value the source may hold, as text (``("alive", "failed")``): what new
         labelled rows of a model trained on it may hold too (retraining, monitoring).
+    label_time : pandas.Series, optional
+        The period in which each row's label becomes known (a horizon label: the end of its
+        window); protocols that split by time never fit a row before it. None: the label is
+        known with the row.
+    evaluated : numpy.ndarray of bool, optional
+        The rows validation and test parts score (a hazard model's first-period records);
+        None: all rows.
+    horizon : object, optional
+        What the rows' labels mean when a horizon target derived them
+        (`bankruptcy.horizons.targets.Horizon`); None for the source's own label.
     """
 
     name: str
@@ -60,6 +70,9 @@ class Dataset:
     concepts: dict[str, str] = field(default_factory=dict)
     bankrupt_value: str = "1"
     label_values: tuple[str, ...] = ("0", "1")
+    label_time: pd.Series | None = None
+    evaluated: np.ndarray | None = None
+    horizon: object = None
 
     @property
     def n_positive(self) -> int:

@@ -12,6 +12,8 @@ Keys added to ``metrics.json`` (all computed on the test rows unless said):
   ``<stage>/mean_pd_pvalue``, ``<stage>/calibration_intercept``, ``<stage>/calibration_slope``,
   ``<stage>/calibration_pvalue`` (`bankruptcy.evaluation.pd_validation`) for PDs, with stage
   ``cv`` (the out-of-fold PDs of the training rows, each row once) and ``test``.
+- ``test/<m>_<h>y``: with a horizon target, each horizon's metrics on the test rows whose
+  label is observed (`bankruptcy.evaluation.horizons`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bankruptcy.core.artifacts import Artifacts
 from bankruptcy.evaluation import metrics as M
 from bankruptcy.evaluation.bootstrap import Bootstrap, batch_metric
 from bankruptcy.evaluation.charts import make_charts
+from bankruptcy.evaluation.horizons import horizon_evaluation
 from bankruptcy.evaluation.pd_validation import calibration_statistics
 from bankruptcy.evaluation.plots import EvaluationData, PlotMaker
 
@@ -154,6 +157,7 @@ class Analyses:
         data = evaluation_data(result, threshold, subtitle)
         out.figures.update(self.plots.make(data))
         out.charts.update(make_charts(self.plots.kinds, data))
+        out.add(horizon_evaluation(result, figures=bool(self.plots.kinds)))
         out.add(self.interpretation.run(result, subtitle))
         log.info("threshold %.4g (default %.4g)", threshold, default)
         return out

@@ -18,6 +18,7 @@ from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation import metrics as M
 from bankruptcy.evaluation.calibration import NoCalibration, ScoreCalibrator, cross_fit
 from bankruptcy.evaluation.protocol import Split
+from bankruptcy.horizons.structure import term_structure
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ class ExperimentResult:
         Their kind (``score_kind`` when None).
     calibration : ScoreCalibrator or None
         The fitted map from raw scores to PDs (`bankruptcy.evaluation.calibration`).
+    horizon_pds : numpy.ndarray or None
+        With a horizon target (``dataset.horizon``): the test rows' PD of every horizon it
+        answers, one column each (a term structure's cumulative PDs); None otherwise.
     """
 
     dataset: Dataset
@@ -75,6 +79,7 @@ class ExperimentResult:
     raw_test_scores: np.ndarray | None = None
     raw_score_kind: M.ScoreKind | None = None
     calibration: object = None
+    horizon_pds: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.raw_test_scores is None:
@@ -346,7 +351,26 @@ def calibrate(result: ExperimentResult, calibration: ScoreCalibrator, metric_nam
         score_kind=kind,
         metrics=summary,
         calibration=fitted,
+        horizon_pds=horizon_pds(result, fitted, test_pds),
     )
+
+
+def horizon_pds(result: ExperimentResult, calibration, test_pds: np.ndarray):
+    """The test rows' PD of every horizon of ``result.dataset.horizon`` (None without one).
+
+    A single horizon's is the PD itself; a term structure's, the cumulative PDs of its
+    calibrated yearly hazard (`bankruptcy.horizons.structure`).
+    """
+    horizon = result.dataset.horizon
+    if horizon is None:
+        return None
+    if horizon.period_column is None:
+        return test_pds[:, None]
+
+    def hazard(rows):
+        return calibration.predict(M.positive_scores(result.pipeline, rows)[0])
+
+    return term_structure(hazard, result.X_test, len(horizon.years), horizon.period_column)
 
 
 def _brief(values: dict[str, float]) -> str:

@@ -7,6 +7,7 @@ training part; the test part is scored once, after the final refit.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from numbers import Integral, Real
@@ -23,6 +24,8 @@ from sklearn.utils._param_validation import Interval
 
 from bankruptcy.core.params import CheckedParams, invalid
 from bankruptcy.data.dataset import DataError, Dataset
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -102,7 +105,7 @@ class HoldoutCV(CheckedParams):
             # each caller gets its own arrays: the remembered ones must not change
             train, test = train.copy(), test.copy()
             folds = [(fit.copy(), val.copy()) for fit, val in folds]
-        return checked(Split(train, test, folds), y, dataset.source)
+        return checked(scored_only(Split(train, test, folds), dataset), y, dataset.source)
 
 
 class _Rows:
@@ -176,7 +179,13 @@ class Temporal(CheckedParams):
             raise invalid(self, "valid_end", f"after train_end={self.train_end}")
 
     def split(self, dataset: Dataset) -> Split:
-        """Return the walk-forward `Split` of a dataset with a time column."""
+        """Return the walk-forward `Split` of a dataset with a time column.
+
+        With a horizon label (``dataset.label_time``), no row is fitted before its label is
+        known: a fold validated on period ``p`` fits the rows whose window closed before
+        ``p``, and the final model (and the calibration map, through the validation rows) the
+        rows whose window closed by `valid_end`; the rest are purged as look-ahead.
+        """
         self._validate_params()
         if dataset.time is None:
             raise DataError(
@@ -184,18 +193,34 @@ class Temporal(CheckedParams):
                 f"{dataset.name} has none; use protocol=holdout_cv or set dataset.time"
             )
         time = dataset.time.to_numpy()
+        known = time if dataset.label_time is None else dataset.label_time.to_numpy()
         y = dataset.y.to_numpy()
         positions = np.arange(len(y))
         periods = np.unique(time[(time > self.train_end) & (time <= self.valid_end)])
-        folds = [(positions[time < p], positions[time == p]) for p in periods]
-        split = Split(positions[time <= self.valid_end], positions[time > self.valid_end], folds)
+        closed = known <= self.valid_end
+        folds = [
+            (positions[(time < p) & (known < p)], positions[(time == p) & closed])
+            for p in periods
+            if np.any((time == p) & closed)
+        ]
+        train = positions[(time <= self.valid_end) & closed]
+        purged = int(np.sum(time <= self.valid_end)) - len(train)
+        if purged:
+            log.info(
+                "temporal: %d training rows purged, their label windows close after %s "
+                "(look-ahead)",
+                purged,
+                self.valid_end,
+            )
+        split = Split(train, positions[time > self.valid_end], folds)
         if len(split.test) == 0 or not folds:
             raise DataError(
                 f"{dataset.source}: time runs {time.min()}-{time.max()}; protocol.train_end="
                 f"{self.train_end} and protocol.valid_end={self.valid_end} leave no "
                 "validation or test periods"
+                + (" whose label windows close in time" if dataset.label_time is not None else "")
             )
-        return checked(split, y, dataset.source)
+        return checked(scored_only(split, dataset), y, dataset.source)
 
 
 def folds_id(split: Split, dataset: Dataset) -> str:
@@ -218,6 +243,19 @@ def require_positives(dataset: Dataset, needed: int) -> None:
             f"least {needed} (one per CV fold and test fold). Lower protocol.n_splits or "
             "raise protocol.test_size"
         )
+
+
+def scored_only(split: Split, dataset: Dataset) -> Split:
+    """`split` with validation and test parts kept to the rows the dataset scores
+    (``dataset.evaluated``: a hazard model's first-year records)."""
+    if dataset.evaluated is None:
+        return split
+    keep = dataset.evaluated
+    return Split(
+        split.train,
+        split.test[keep[split.test]],
+        [(fit, val[keep[val]]) for fit, val in split.folds],
+    )
 
 
 def checked(split: Split, y: np.ndarray, source: str) -> Split:

@@ -27,15 +27,17 @@ from bankruptcy.evaluation.calibration import (
     ScoreCalibrator,
 )
 from bankruptcy.evaluation.protocol import Split
-from bankruptcy.experiment.combinations import check_combinations
+from bankruptcy.experiment.combinations import Parts, check_combinations
 from bankruptcy.experiment.options import (
     check_option_names,
     refused,
     validate_call,
     validate_parameters,
 )
+from bankruptcy.horizons.history import with_history
+from bankruptcy.horizons.targets import Ever
 from bankruptcy.models import monotone
-from bankruptcy.pipeline.assembly import assemble
+from bankruptcy.pipeline.assembly import assemble, history_lags, without_idle_panel_steps
 from bankruptcy.recourse.constraints import Actionability
 
 log = logging.getLogger(__name__)
@@ -83,19 +85,30 @@ def build_experiment(
     tracker = build_tracker(cfg.logger)
     protocol = component("protocol", cfg.protocol)
     actionability = build_actionability(cfg)
-    check_combinations(
-        cfg, pipeline, calibration, analyses, protocol, dataset, choices or {}, actionability
-    )
-    if dataset is None:
-        dataset = build_dataset(cfg.dataset)
+    target = build_target(cfg)
+    parts = Parts(pipeline, calibration, analyses, protocol, target)
+    check_combinations(cfg, parts, dataset, choices or {}, actionability)
+    dataset = prepare_data(cfg, pipeline, target, dataset)
     split = protocol.split(dataset)
     return Experiment(dataset, split, pipeline, analyses, tracker, calibration, actionability)
 
 
-def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
-    """The data of `cfg` (or `dataset`) and its protocol's split, for tools that fit by hand."""
-    protocol = component("protocol", cfg.protocol)
+def prepare_data(cfg: DictConfig, pipeline: Pipeline, target, dataset: Dataset | None) -> Dataset:
+    """The experiment's rows: loaded (or given), with the history the pipeline reads
+    (`bankruptcy.horizons.history`), labelled by the target. On data without firms and
+    periods, the pipeline's ``features=auto`` step is switched off."""
     dataset = build_dataset(cfg.dataset) if dataset is None else dataset
+    without_idle_panel_steps(pipeline, dataset.time is not None and dataset.groups is not None)
+    if history_lags(pipeline):
+        dataset = with_history(dataset, history_lags(pipeline))
+    return target.prepare(dataset)
+
+
+def build_split(cfg: DictConfig, dataset: Dataset | None = None) -> tuple[Dataset, Split]:
+    """The data of `cfg` (or `dataset`), labelled by its target, and its protocol's split, for
+    tools that fit by hand."""
+    protocol = component("protocol", cfg.protocol)
+    dataset = prepare_data(cfg, build_pipeline(cfg), build_target(cfg), dataset)
     return dataset, protocol.split(dataset)
 
 
@@ -108,6 +121,13 @@ def build_actionability(cfg: DictConfig) -> Actionability:
     """What recourse plans may change (``recourse``; configs written before it: defaults)."""
     node = OmegaConf.select(cfg, "recourse")
     return Actionability() if node is None else component("recourse", node)
+
+
+def build_target(cfg: DictConfig):
+    """The ``target`` (`bankruptcy.horizons.targets`); configs saved before the group existed
+    (a champion's, retrained) keep the dataset's own label."""
+    node = OmegaConf.select(cfg, "target")
+    return Ever() if node is None else component("target", node)
 
 
 def build_tracker(node: Mapping):

@@ -4,6 +4,8 @@
 - a threshold rule's options do not fit the model's scores (``threshold.value=2`` on
   probabilities);
 - the protocol needs a time column and the dataset has none;
+- a horizon target on data without firms and periods, a term structure on decision scores, a
+  horizon whose label windows close after every validation period (look-ahead);
 - the model's options name columns (``model.monotone``, a per-feature
   ``model.monotonic_trend``) that the dataset lacks (its loader declares its columns), and so
   do the recourse defaults (``recourse.immutable``, ``recourse.one_way``);
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 from hydra.utils import get_object
@@ -30,17 +33,26 @@ from bankruptcy.evaluation import metrics as M
 from bankruptcy.evaluation.analysis import model_name
 from bankruptcy.experiment.dryfit import first_line, probe_rows, silenced
 from bankruptcy.experiment.options import refused
+from bankruptcy.pipeline.assembly import history_lags
 
 # cells of the probe rows left empty: a few per column, no column or row entirely
 _GAP_EVERY = 7
 
 
+@dataclass(frozen=True)
+class Parts:
+    """The built parts of an experiment whose options are checked together."""
+
+    pipeline: object  # imblearn.pipeline.Pipeline
+    calibration: object  # ScoreCalibrator: what the threshold and metrics read
+    analyses: object  # Analyses: the threshold rule
+    protocol: object
+    target: object  # bankruptcy.horizons.targets
+
+
 def check_combinations(
     cfg: DictConfig,
-    pipeline,
-    calibration,
-    analyses,
-    protocol,
+    parts: Parts,
     dataset: Dataset | None,
     choices: Mapping[str, str],
     actionability=None,
@@ -51,14 +63,8 @@ def check_combinations(
     ----------
     cfg : DictConfig
         The composed experiment.
-    pipeline : imblearn.pipeline.Pipeline
-        Its built (unfitted) pipeline.
-    calibration : ScoreCalibrator
-        Its map from the model's scores to PDs (what the threshold and metrics read).
-    analyses : Analyses
-        Its built analyses (the threshold rule).
-    protocol : object
-        Its built protocol.
+    parts : Parts
+        Its built (unfitted) parts.
     dataset : Dataset or None
         The data given instead of ``cfg.dataset``, if any.
     choices : mapping
@@ -66,20 +72,51 @@ def check_combinations(
     actionability : Actionability, optional
         Its ``recourse`` defaults (their names are the dataset's columns).
     """
-    kind = calibration.output_kind(M.score_kind(pipeline))
+    pipeline, protocol = parts.pipeline, parts.protocol
+    kind = parts.calibration.output_kind(M.score_kind(pipeline))
     objective = OmegaConf.select(cfg, "objective")
     if objective and kind is M.ScoreKind.DECISION:
         check_objective_scores(objective, pipeline)
-    threshold = analyses.threshold
+    threshold = parts.analyses.threshold
     if hasattr(threshold, "check_score_kind"):
         given = OmegaConf.to_container(cfg.threshold, resolve=True)
         refused("threshold", threshold, given, lambda: threshold.check_score_kind(kind))
     if getattr(protocol, "needs_time", False):
         check_time_column(cfg.dataset, dataset, _option(choices, "protocol", protocol))
+    check_target(cfg.dataset, dataset, parts, kind, choices)
     check_named_columns(cfg.dataset, dataset, pipeline)
     if actionability is not None:
         _check_names("recourse", actionability.named_columns(), _columns(cfg.dataset, dataset))
     check_missing_values(pipeline, choices)
+
+
+def check_target(node, dataset, parts: Parts, kind, choices: Mapping[str, str]) -> None:
+    """Refuse a horizon target (or panel features) on data without firms and periods, a term
+    structure without probabilities, and a walk-forward protocol none of whose validation
+    windows closes in time."""
+    target, protocol, pipeline = parts.target, parts.protocol, parts.pipeline
+    name = _option(choices, "target", target)
+    if getattr(target, "needs_panel", False) or history_lags(pipeline, optional=False):
+        name = name if getattr(target, "needs_panel", False) else "preprocess/features=panel"
+        if not _is_panel(node, dataset):
+            raise UserError(
+                f"{name} needs firm-year data (a firm and a time column) and the dataset has "
+                "none; use target=ever, or dataset=american, or dataset=csv with "
+                "dataset.group=<firm column> and dataset.time=<year column>"
+            )
+    if getattr(target, "needs_probabilities", False) and kind is not M.ScoreKind.PROBA:
+        raise UserError(
+            f"{name} needs probabilities (the yearly hazard) and the model gives decision "
+            "scores only; calibrate them (calibration=beta) or choose a model with probabilities"
+        )
+    years = getattr(target, "main_years", None)
+    first, last = getattr(protocol, "train_end", None), getattr(protocol, "valid_end", None)
+    if years and first is not None and first + 1 + years > last:
+        raise UserError(
+            f"{name} with {_option(choices, 'protocol', protocol)}: no validation year in "
+            f"({first}, {last}] has its {years}-year label window closed by valid_end={last} "
+            f"(later windows are look-ahead, purged); set protocol.train_end<={last - 1 - years}"
+        )
 
 
 def check_named_columns(node: DictConfig, dataset: Dataset | None, pipeline) -> None:
@@ -91,7 +128,7 @@ def check_named_columns(node: DictConfig, dataset: Dataset | None, pipeline) -> 
     the names: the model's own ``fit`` refuses them then, in one line too.
     """
     model = pipeline.steps[-1][1]
-    if hasattr(model, "named_columns") and not _derives_features(pipeline):
+    if hasattr(model, "named_columns") and not _derives_features(pipeline, node, dataset):
         _check_names("model", model.named_columns(), _columns(node, dataset))
 
 
@@ -115,9 +152,20 @@ def _check_names(path: str, named: Mapping[str, list[str]], columns: list[str] |
             )
 
 
-def _derives_features(pipeline) -> bool:
+def _derives_features(pipeline, node: DictConfig, dataset: Dataset | None) -> bool:
+    """Whether the pipeline's ``features`` step makes columns of its own on this data (a
+    ``features=auto`` step steps aside on data without firms and periods)."""
     step = dict(pipeline.steps).get("features")
-    return step is not None and step != "passthrough"
+    if step is None or step == "passthrough":
+        return False
+    return not getattr(step, "panels_only", False) or _is_panel(node, dataset)
+
+
+def _is_panel(node: DictConfig, dataset: Dataset | None) -> bool:
+    """Whether the data has a firm and a time column (known from its config when not given)."""
+    if dataset is not None:
+        return dataset.time is not None and dataset.groups is not None
+    return declares_time(node) and declares_group(node)
 
 
 def check_objective_scores(objective: str, pipeline) -> None:
@@ -153,6 +201,15 @@ def declares_time(node: DictConfig) -> bool:
     if "time" in inspect.signature(loader).parameters:
         return node.get("time") is not None
     return getattr(loader, "time_column", None) is not None
+
+
+def declares_group(node: DictConfig) -> bool:
+    """Whether a ``dataset`` config gives its rows a firm (group) column, known without its
+    data: its ``group`` option, else its loader's ``group_column`` attribute."""
+    loader = get_object(node["_target_"])
+    if "group" in inspect.signature(loader).parameters:
+        return node.get("group") is not None
+    return getattr(loader, "group_column", None) is not None
 
 
 def check_missing_values(pipeline, choices: Mapping[str, str]) -> None:

@@ -34,6 +34,7 @@ from bankruptcy.core.figures import save_png
 from bankruptcy.core.jsonable import json_ready
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.evaluation.protocol import folds_id
+from bankruptcy.horizons.structure import pd_columns
 from bankruptcy.tracking import keys
 
 METRICS_FILE = "metrics.json"
@@ -118,7 +119,7 @@ def predictions(result) -> pd.DataFrame:
     """Test rows of an `ExperimentResult`: ``row`` (data file index), label, the model's own
     score and the PD (empty when the job has no probabilities: a decision score uncalibrated)."""
     probability = result.score_kind is ScoreKind.PROBA
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "row": result.X_test.index,
             "y_true": result.y_test,
@@ -126,6 +127,10 @@ def predictions(result) -> pd.DataFrame:
             "p_bankrupt": result.test_scores if probability else np.nan,
         }
     )
+    horizon = result.dataset.horizon
+    if result.horizon_pds is not None:
+        frame[pd_columns(horizon.years)] = result.horizon_pds
+    return frame
 
 
 def fold_record(result) -> dict:

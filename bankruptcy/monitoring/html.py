@@ -15,6 +15,7 @@ import pandas as pd
 from bankruptcy.core.figures import save_png
 from bankruptcy.evaluation.metrics import ScoreKind
 from bankruptcy.monitoring import plots
+from bankruptcy.monitoring.horizons import horizon_lines
 from bankruptcy.monitoring.window import log_line
 
 TITLE = "Model monitoring report"
@@ -202,6 +203,7 @@ def performance_lines(performance: dict) -> list[str]:
             lines.append(_verdict_line(name, part))
         if "calibration" in part:
             lines.append(_calibration_line(part["calibration"]))
+    lines += horizon_lines(performance)
     return lines or ["No performance figures."]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bankruptcy.monitoring import monitor, to_json, write_html
+from bankruptcy.monitoring.horizons import realized_by_horizon
 from bankruptcy.monitoring.window import load_window, model_label
 from bankruptcy.serving.registry import open_model
 
@@ -56,6 +57,10 @@ def monitor_window(
         score_kind=package.score_kind,
         seed=seed,
     )
+    if window.by_horizon is not None:
+        years = package.horizons["years"]
+        pds = package.horizon_pds(window.X)
+        report["performance"]["by_horizon"] = realized_by_horizon(pds, window.by_horizon, years)
     report["model"] = {**package.origin, "sha256": package.manifest["model"]["sha256"]}
     report["source"] = window.source
     report["columns_ignored"] = window.ignored

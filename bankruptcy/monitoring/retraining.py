@@ -26,6 +26,7 @@ from bankruptcy.core.errors import UserError
 from bankruptcy.core.jsonable import json_ready
 from bankruptcy.data.dataset import Dataset
 from bankruptcy.evaluation.metrics import ScoreKind
+from bankruptcy.monitoring.horizons import matured_labels
 from bankruptcy.monitoring.inputs import outcomes
 from bankruptcy.serving.batch import file_format
 from bankruptcy.serving.package import ModelPackage, problems_line
@@ -108,17 +109,24 @@ def read_new_rows(
     coded = outcomes(frame[labels], package.contract.label, f"{path}: label column {labels!r}")
     if np.isnan(coded).any():
         raise UserError(f"{path}: {int(np.isnan(coded).sum())} row(s) of {labels!r} have no label")
+    frame = package.with_history(frame, str(path))  # a panel model: the firms' earlier rows
     checked = package.contract.check(frame.drop(columns=labels), extra="ignore")
     if checked.problems:
         raise UserError(f"{path}: {problems_line(checked.problems)}")
     y = coded.astype(int)
     time_column = time_column or _present(frame, package.manifest["data"].get("time"))
     train, gate, split = _gate_split(frame, y, time_column, gate_share, seed)
-    for part, rows in (("the training part", train), ("the gate window", gate)):
-        if len(np.unique(y[rows])) < 2:
+    gate_y = y[gate]
+    if package.horizons is not None:  # the gate scores the main horizon's matured labels
+        main = matured_labels(package, frame, coded, str(path))[package.horizons["main"]]
+        gate = gate[~np.isnan(main[gate])]
+        gate_y = main[gate].astype(int)
+        split += f"; {len(gate)} of them with a matured {package.horizons['main']}-year label"
+    for part, labelled in (("the training part", y[train]), ("the gate window", gate_y)):
+        if len(np.unique(labelled)) < 2:
             raise UserError(
-                f"{path}: {part} of the new rows holds one class only ({len(rows)} rows, split "
-                f"{split}); retraining and the gate need bankrupt and operating companies"
+                f"{path}: {part} of the new rows holds one class only ({len(labelled)} rows, "
+                f"split {split}); retraining and the gate need bankrupt and operating companies"
             )
     X = checked.X.reset_index(drop=True)
     group = _present(frame, package.manifest["data"].get("group"))
@@ -126,7 +134,7 @@ def read_new_rows(
         X.iloc[train],
         y[train],
         X.iloc[gate],
-        y[gate],
+        gate_y,
         split,
         frame[time_column].iloc[train] if time_column else None,
         frame[group].iloc[train] if group else None,
@@ -163,15 +171,28 @@ def challenger_data(champion: ModelPackage, cfg, new: NewRows, window: int | Non
     """The champion's own training rows plus the new ones (the last `window` rows if given).
 
     Time and group columns are kept where both the champion's data and the new rows have them
-    (a temporal protocol and group-aware folds then work as for the champion).
+    (a temporal protocol and group-aware folds then work as for the champion). A horizon
+    model's rows are the statements with their firm's outcome (its target derives the labels
+    and its pipeline the history again, on the joined panel).
     """
     from bankruptcy.experiment.builder import build_experiment
 
     old = build_experiment(cfg)  # the champion's data, split as its config says
     rows = old.split.train
-    X_old = old.dataset.X.iloc[rows].reset_index(drop=True)
     y_old = old.dataset.y.to_numpy()[rows]
-    X = pd.concat([X_old, new.train_X[champion.contract.names]], ignore_index=True)
+    horizon = old.dataset.horizon
+    if horizon is not None:  # the statements themselves, with their firms' outcome
+        if new.train_time is None or new.train_groups is None:
+            raise UserError(
+                "the new rows need the champion's firm and year columns "
+                f"({champion.manifest['data']['group']}, {champion.manifest['data']['time']}): "
+                "a horizon model's labels are derived from them"
+            )
+        sources, first = np.unique(horizon.rows[rows], return_index=True)
+        rows, y_old = rows[first], horizon.panel.failed[sources].astype(int)
+    columns = champion.statement_columns  # history columns are rebuilt on the joined panel
+    X_old = old.dataset.X.iloc[rows][columns].reset_index(drop=True)
+    X = pd.concat([X_old, new.train_X[columns]], ignore_index=True)
     y = np.concatenate([y_old, new.train_y])
     times = _joined(old.dataset.time, rows, new.train_time)
     groups = _joined(old.dataset.groups, rows, new.train_groups)

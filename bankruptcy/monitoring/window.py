@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bankruptcy.core.errors import UserError
+from bankruptcy.monitoring.horizons import matured_labels
 from bankruptcy.monitoring.inputs import outcomes
 from bankruptcy.serving.batch import file_format
 from bankruptcy.serving.package import ModelPackage, problems_line
@@ -38,6 +39,9 @@ class Window:
         Columns of the source that are not model inputs.
     source : str
         Where the rows came from, in words.
+    by_horizon : dict or None
+        A horizon model's labels per horizon (NaN where not matured yet); ``labels`` is then
+        the main horizon's.
     log : dict or None
         For a prediction log: ``lines_skipped`` (lines that are not complete records, e.g. cut
         short by a crash), ``skipped_at`` (the first few, ``file:line``) and ``served_by``
@@ -51,6 +55,7 @@ class Window:
     ignored: list[str] = field(default_factory=list)
     source: str = ""
     log: dict | None = None
+    by_horizon: dict | None = None
 
 
 def load_window(
@@ -88,15 +93,19 @@ def load_window(
         frame, rejected, where, log = reader(source), 0, str(source), None
     else:
         raise UserError(f"{source}: no such file or prediction-log folder")
+    frame = package.with_history(frame, where)
     checked = package.contract.check(frame, extra="passthrough", drop_bad_rows=True)
     if checked.problems:
         raise UserError(f"{where}: {problems_line(checked.problems)}")
-    outcome = None
+    outcome, by_horizon = None, None
     if labels:
         if labels not in checked.passthrough.columns:
             raise UserError(f"{where}: no label column {labels!r}; columns: {list(frame.columns)}")
         label = package.contract.label
         outcome = outcomes(checked.passthrough[labels], label, f"{where}: label column {labels!r}")
+        if package.horizons is not None:  # the firm's outcome -> each horizon's matured label
+            by_horizon = matured_labels(package, checked.passthrough, outcome, where)
+            outcome = by_horizon[package.horizons["main"]]
     ignored = [c for c in checked.passthrough.columns if c != labels]
     return Window(
         checked.X,
@@ -106,6 +115,7 @@ def load_window(
         ignored,
         where,
         log,
+        by_horizon,
     )
 
 

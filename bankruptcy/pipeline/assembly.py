@@ -47,6 +47,32 @@ def passthrough() -> str:
     return "passthrough"
 
 
+def history_lags(pipeline: Pipeline, optional: bool = True) -> int:
+    """Earlier statements the rows must carry for `pipeline` (its steps' ``history_lags``,
+    e.g. panel features; 0 for none); without `optional`, only for the steps that refuse data
+    without firms and periods (not ``panels_only``)."""
+    return max(
+        (
+            getattr(step, "history_lags", 0)
+            for _, step in pipeline.steps
+            if optional or not getattr(step, "panels_only", False)
+        ),
+        default=0,
+    )
+
+
+def without_idle_panel_steps(pipeline: Pipeline, panel: bool) -> Pipeline:
+    """`pipeline` with its ``panels_only`` steps (``features=auto``) turned into passthrough
+    where they have nothing to work on: data without firms and periods (not `panel`), or no
+    ratios to compute."""
+    off = {
+        name: "passthrough"
+        for name, step in pipeline.steps
+        if getattr(step, "panels_only", False) and not (panel and step.history_lags)
+    }
+    return pipeline.set_params(**off) if off else pipeline
+
+
 def model_input_features(pipeline: Pipeline, X) -> list[str]:
     """Names of the columns that reach the model of a fitted `pipeline` given input rows `X`.
 

@@ -28,7 +28,12 @@ import numpy as np
 import pandas as pd
 
 from bankruptcy.core.errors import UserError
-from bankruptcy.recourse.constraints import DEFAULT_RANGE, FeatureSpace, Overrides
+from bankruptcy.recourse.constraints import (
+    DEFAULT_RANGE,
+    FeatureSpace,
+    Overrides,
+    package_defaults,
+)
 from bankruptcy.recourse.gaps import data_gaps, filled_gaps, gap_rows
 from bankruptcy.recourse.plausibility import Plausibility
 from bankruptcy.recourse.scorecard import ScorecardSearch
@@ -210,7 +215,7 @@ class Recourser:
         self.package = package
         self.settings = settings
         self.target = _target(package, settings)
-        section = package.manifest.get("recourse")
+        section = package_defaults(package.manifest)
         # the names are checked before the reference files are read and the trends derived
         FeatureSpace.of(package.contract, section, {}, overrides, settings.range_quantile)
         self.basis = Basis.of(package) if basis is None else basis

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bankruptcy.core.errors import UserError
-from bankruptcy.serving.contract import Checked, InputContract
+from bankruptcy.serving.contract import Checked
 from bankruptcy.serving.package import ModelPackage, problems_line
 
 PARQUET = {".parquet", ".pq"}
@@ -126,7 +126,7 @@ def score_file(
             out = pd.concat([out, explainer.factors(checked.X, rows)], axis=1)
         return out
 
-    return each_chunk(package.contract, source, target, scored, chunk_rows, progress, "scoring")
+    return each_chunk(package, source, target, scored, chunk_rows, progress, "scoring")
 
 
 def recourse_file(
@@ -164,13 +164,13 @@ def recourse_file(
         )
         return plans_frame(results, checked.X, checked.passthrough, first_row)
 
-    contract = recourser.package.contract
-    counts["rows"] = each_chunk(contract, source, target, planned, chunk_rows, progress, "plans")
+    package = recourser.package
+    counts["rows"] = each_chunk(package, source, target, planned, chunk_rows, progress, "plans")
     return counts
 
 
 def each_chunk(
-    contract: InputContract,
+    package: ModelPackage,
     source: str | Path,
     target: str | Path,
     make: Callable[[Checked, int], pd.DataFrame],
@@ -178,8 +178,9 @@ def each_chunk(
     progress: bool,
     what: str,
 ) -> int:
-    """Read `source` in chunks, check each against `contract`, write ``make(checked, first
-    row)`` to `target` (under a temporary name until every chunk succeeded); return the rows.
+    """Read `source` in chunks (with each firm's history where the package reads it), check
+    each against the package's contract, write ``make(checked, first row)`` to `target` (under a
+    temporary name until every chunk succeeded); return the rows.
 
     Raises
     ------
@@ -197,8 +198,8 @@ def each_chunk(
         with tqdm(
             total=count_rows(source), unit="rows", disable=None if progress else True, desc=what
         ) as bar:
-            for chunk in read_chunks(source, chunk_rows):
-                checked = contract.check(chunk, extra="passthrough")
+            for chunk in _chunks(package, source, chunk_rows):
+                checked = package.contract.check(chunk, extra="passthrough")
                 if checked.problems:
                     raise UserError(
                         f"{source}, rows {done + 1}-{done + len(chunk)}: "
@@ -223,6 +224,17 @@ def check_paths(source: str | Path, target: str | Path) -> None:
         raise UserError(f"{target} exists: choose another output path (nothing is overwritten)")
     if source.resolve() == target.resolve():
         raise UserError(f"{target}: the output must differ from the input")
+
+
+def _chunks(package: ModelPackage, source: Path, rows: int) -> Iterator[pd.DataFrame]:
+    """The file's rows, `rows` at a time; for a model reading each firm's earlier statements,
+    the whole file first (a firm's statements may be anywhere in it, `ModelPackage.history`)."""
+    if package.manifest.get("history") is None:
+        yield from read_chunks(source, rows)
+        return
+    frame = package.with_history(pd.concat(read_chunks(source, CHUNK_ROWS)), str(source))
+    for start in range(0, len(frame), rows):
+        yield frame.iloc[start : start + rows]
 
 
 def explainer_for(package: ModelPackage, top: int):
@@ -359,12 +371,11 @@ class RowExplainer:
     types = {unit: "number"}
 
     def __init__(self, package: ModelPackage, top: int, background_rows: int = 100):
-        from bankruptcy.interpret.features import model_input
 
         self.package = package
         self.top = top
         reference, _ = package.reference()
-        self.background = model_input(package.pipeline, reference.head(background_rows))
+        self.background = package.model_rows(reference.head(background_rows))
         self.descriptions = {f.name: f.description for f in package.contract.features}
 
     def factors(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -96,8 +96,9 @@ def render_card(manifest: dict) -> str:
     for band in decision["bands"]:
         lower = "" if band["from"] is None else f" from {band['from']:.4g}"
         lines.append(f"- **{band['name']}**{lower}")
-    lines += ["", *calibration_section(manifest), *scorecard_section(manifest)]
-    lines += [*edits_section(manifest), *shapes_section(manifest), *recourse_section(manifest)]
+    lines += ["", *calibration_section(manifest), *horizon_section(manifest)]
+    lines += [*scorecard_section(manifest), *edits_section(manifest), *shapes_section(manifest)]
+    lines += recourse_section(manifest)
     lines += ["## Top risk factors", ""]
     factors = manifest.get("risk_factors") or []
     if factors:
@@ -186,6 +187,51 @@ def calibration_section(manifest: dict) -> list[str]:
                 f"{band['expected']:.1f} | {band['observed']:,} | {rate} |"
             )
     return [*lines, ""]
+
+
+def horizon_section(manifest: dict) -> list[str]:
+    """The card's "Horizons" lines: what ``p_bankrupt`` and ``pd_<h>y`` mean, and each
+    horizon's calibration on the hold-out rows whose label is observed (none without)."""
+    horizons = manifest.get("horizons")
+    if not horizons:
+        return []
+    years, main = horizons["years"], horizons["main"]
+    if horizons["kind"] == "term_structure":
+        what = (
+            f"Cumulative PDs `pd_1y` ... `pd_{years[-1]}y`: the probability of failing within "
+            "1, 2, ... years of the statement, from a discrete-time hazard model (one yearly "
+            "hazard learnt with the year ahead as a feature, its calibration map fitted on "
+            "out-of-fold first-year hazards; the curve cannot fall with the horizon)."
+        )
+    else:
+        what = f"`pd_{main}y`: the probability of failing within {main} year(s) of the statement."
+    lines = [
+        "## Horizons",
+        "",
+        f"{what} `p_bankrupt` is the {main}-year PD (decision, bands and the metrics above). "
+        "A row whose window is not fully observed (a firm that left the data, a statement "
+        "too close to the data's end, failed firms alike) was censored, never counted as a "
+        "survivor; with a walk-forward protocol, training rows whose window closes after the "
+        "last training year were purged (docs/horizons.md).",
+        "",
+    ]
+    rows = horizons.get("test") or []
+    if rows:
+        lines += [
+            "Hold-out rows whose label is observed, per horizon:",
+            "",
+            "| horizon | rows | ROC-AUC | PR-AUC | mean PD | observed rate [95 % CI] | slope |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in rows:
+            lines.append(
+                f"| {row['years']} y | {int(row['rows']):,} | {_num(row['roc_auc'])} | "
+                f"{_num(row['pr_auc'])} | {_small(row['mean_pd'])} | "
+                f"{_small(row['observed_rate'])} [{row['observed_rate_ci_low']:.4f}, "
+                f"{row['observed_rate_ci_high']:.4f}] | {_num(row['calibration_slope'])} |"
+            )
+        lines.append("")
+    return lines
 
 
 def scorecard_section(manifest: dict) -> list[str]:
@@ -285,11 +331,11 @@ def recourse_section(manifest: dict) -> list[str]:
     (none for models without a PD)."""
     if manifest["model"]["score_kind"] != "proba":
         return []
-    from bankruptcy.recourse.constraints import DEFAULT_RANGE
+    from bankruptcy.recourse.constraints import DEFAULT_RANGE, package_defaults
     from bankruptcy.recourse.engine import Settings
     from bankruptcy.recourse.plausibility import LIMIT_QUANTILE
 
-    section = manifest.get("recourse") or {}
+    section = package_defaults(manifest)
     meaning = {f["name"]: f["description"] for f in manifest["contract"]["features"]}
     immutable = section.get("immutable") or []
     one_way = section.get("one_way") or {}

@@ -27,16 +27,17 @@ from bankruptcy.evaluation.calibration import CLIP
 FORMS = ("identity", "logistic", "piecewise_linear")
 
 
-class _Graph:
-    """Adds named constants and nodes to an ONNX graph."""
+class GraphNodes:
+    """Adds named constants and nodes to an ONNX graph, their names starting with `prefix`."""
 
-    def __init__(self, graph):
+    def __init__(self, graph, prefix: str = "calibration"):
         self.graph = graph
+        self.prefix = prefix
         self.count = 0
 
     def _name(self, stem: str) -> str:
         self.count += 1
-        return f"calibration_{stem}_{self.count}"
+        return f"{self.prefix}_{stem}_{self.count}"
 
     def const(self, value, dtype=np.float64) -> str:
         from onnx import numpy_helper
@@ -53,7 +54,7 @@ class _Graph:
         return output
 
 
-def _features(g: _Graph, s: str, spec: dict) -> dict[str, str]:
+def _features(g: GraphNodes, s: str, spec: dict) -> dict[str, str]:
     """The ``logit``, ``log`` and ``log1m`` features of the score `s` (module docstring)."""
     if spec["input"] == "decision":
         return {
@@ -67,14 +68,14 @@ def _features(g: _Graph, s: str, spec: dict) -> dict[str, str]:
     return {"logit": g("Sub", log, log1m), "log": log, "log1m": log1m}
 
 
-def _logistic(g: _Graph, found: dict[str, str], spec: dict, output: str) -> str:
+def _logistic(g: GraphNodes, found: dict[str, str], spec: dict, output: str) -> str:
     z = g.const(spec["intercept"])
     for name, coef in zip(spec["features"], spec["coef"], strict=True):
         z = g("Add", z, g("Mul", found[name], g.const(coef)))
     return g("Sigmoid", z, output=output)
 
 
-def _interp(g: _Graph, s: str, x, y, output: str) -> str:
+def _interp(g: GraphNodes, s: str, x, y, output: str) -> str:
     """``np.interp(s, x, y)``: the knot at or below each value, then its segment's line."""
     from onnx import TensorProto
 
@@ -122,7 +123,7 @@ def append_calibration(model, spec: dict):
     for node in graph.node:
         node.output[:] = [score if o == output else o for o in node.output]
         node.input[:] = [score if i == output else i for i in node.input]
-    g = _Graph(graph)
+    g = GraphNodes(graph)
     found = _features(g, score, spec)
     if form == "logistic":
         _logistic(g, found, spec, output)

@@ -1,8 +1,9 @@
 """ONNX export of a model package: one graph from the contract's columns to the package's PD.
 
 The graph takes ``X``, float64 rows of the contract's features in order (NaN = missing), and
-ends in one output named like the package's output column (``p_bankrupt``, or ``score`` for a
-decision-function model with ``calibration=none``), float64 of shape [N]. It runs the steps
+ends in an output named like the package's output column (``p_bankrupt``, or ``score`` for a
+decision-function model with ``calibration=none``), float64 of shape [N]; a horizon model's
+also in ``pd_<h>y`` for each horizon (`bankruptcy.serving.onnx_horizons`). It runs the steps
 ``predict`` runs (samplers act in ``fit`` only and are left out), converted by skl2onnx with
 this project's converters (`bankruptcy.serving.onnx_steps`), then the package's calibration
 map (`bankruptcy.serving.onnx_calibration`).
@@ -39,6 +40,7 @@ import pandas as pd
 
 from bankruptcy.core.errors import UserError
 from bankruptcy.serving.onnx_calibration import append_calibration
+from bankruptcy.serving.onnx_horizons import append_horizons, horizon_outputs
 
 INPUT = "X"
 ONNX_FILE = "model.onnx"
@@ -151,8 +153,9 @@ def convert(package) -> object:
     model = steps[-1][1]
     if _in_float32(model):
         steps = [*steps[:-1], ("float32", CastTransformer(dtype=np.float32)), steps[-1]]
+    columns = len(package.contract.names) + (package.period_column is not None)
     try:
-        graph = _converted(steps, len(package.contract.names), output=package.output_column)
+        graph = _converted(steps, columns, output=package.output_column)
     except (RuntimeError, TypeError, ValueError) as error:  # a converter's own refusal
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ExportError(
@@ -160,7 +163,8 @@ def convert(package) -> object:
             "serve this package with --runtime sklearn"
         ) from None
     _exact_thresholds(graph, model)
-    return append_calibration(_single_output(graph, package), package.calibration)
+    calibrated = append_calibration(_single_output(graph, package), package.calibration)
+    return append_horizons(calibrated, package, INPUT)
 
 
 def _exact_thresholds(graph, model) -> None:
@@ -245,7 +249,8 @@ def _lightgbm_thresholds(model, attributes) -> np.ndarray | None:
         found = known.get((t, feature, value), set())
         if len(found) != 1:
             return None
-        exact[i] = found.pop()
+        # not pop(): a tree may split on the same feature and threshold in two branches
+        (exact[i],) = found
     return exact
 
 
@@ -339,11 +344,11 @@ def check_parity(package, model, rows: pd.DataFrame) -> float:
     ExportError
         Above `TOLERANCE`, naming the first step whose output differs.
     """
-    expected = package.pipeline_scores(rows)
-    found = session(model).run(None, {INPUT: rows.to_numpy(np.float64)})[0]
-    delta = _max_delta(expected, found)
+    expected = _pipeline_outputs(package, rows)
+    found = session(model).run(list(expected), {INPUT: rows.to_numpy(np.float64)})
+    delta = max(_max_delta(e, f) for e, f in zip(expected.values(), found, strict=True))
     if delta > TOLERANCE:
-        name, step, step_delta = _first_differing_step(package, rows)
+        name, step, step_delta = _first_differing_step(package, rows, delta)
         raise ExportError(
             f"{_where(package)}: ONNX parity check failed, max |delta {package.output_column}| "
             f"= {delta:.3g} > {TOLERANCE:g} on {len(rows)} rows; step '{name}' "
@@ -351,6 +356,16 @@ def check_parity(package, model, rows: pd.DataFrame) -> float:
             "output); the export was not written"
         )
     return delta
+
+
+def _pipeline_outputs(package, rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """What the graph's outputs must hold for `rows`, from the scikit-learn pipeline."""
+    scorer, package.scorer = package.scorer, None
+    try:
+        decided = package.decide(rows)
+    finally:
+        package.scorer = scorer
+    return {name: decided[name] for name in horizon_outputs(package)}
 
 
 def _max_delta(expected: np.ndarray, found: np.ndarray) -> float:
@@ -362,9 +377,12 @@ def _max_delta(expected: np.ndarray, found: np.ndarray) -> float:
     return float(np.max(np.abs(expected[both] - found[both]), initial=0.0))
 
 
-def _first_differing_step(package, rows: pd.DataFrame) -> tuple[str, object, float]:
-    """The first step whose ONNX output differs from scikit-learn's (the model if none does)."""
+def _first_differing_step(package, rows: pd.DataFrame, delta: float) -> tuple[str, object, float]:
+    """The first step whose ONNX output differs from scikit-learn's (the model, with the
+    graph's `delta`, if none does)."""
     steps = predict_steps(package.pipeline)
+    if package.period_column is not None:  # the pipeline's rows: the first year ahead
+        rows = rows.assign(**{package.period_column: 1.0})
     values = rows.to_numpy(np.float64)
     for k, (name, step) in enumerate(steps[:-1]):
         expected = rows  # the first step was fitted on named columns
@@ -377,11 +395,7 @@ def _first_differing_step(package, rows: pd.DataFrame) -> tuple[str, object, flo
         if delta > STEP_TOLERANCE:
             return name, step, delta
     name, model = steps[-1]
-    return name, model, _max_delta(package.pipeline_scores(rows), _onnx_scores(package, rows))
-
-
-def _onnx_scores(package, rows: pd.DataFrame) -> np.ndarray:
-    return session(convert(package)).run(None, {INPUT: rows.to_numpy(np.float64)})[0]
+    return name, model, delta
 
 
 def export(package) -> Exported:
@@ -403,6 +417,7 @@ def _describe(model, package, delta: float, rows: int) -> None:
         "input": INPUT,
         "features": ",".join(package.contract.names),
         "output": package.output_column,
+        "outputs": ",".join(horizon_outputs(package)),
         "threshold": repr(package.threshold),
         "bands": ",".join(f"{b['name']}:{b['from']}" for b in decision["bands"]),
         "package_sha256": package.manifest["model"]["sha256"],
@@ -419,6 +434,7 @@ def manifest_entry(exported: Exported, sha256: str, package) -> dict:
         "sha256": sha256,
         "input": {"name": INPUT, "dtype": "float64", "shape": [None, len(package.contract.names)]},
         "output": {"name": package.output_column, "dtype": "float64", "shape": [None]},
+        "outputs": horizon_outputs(package),
         "opset": {o.domain or "ai.onnx": o.version for o in exported.model.opset_import},
         "parity": {
             "max_abs_diff": exported.max_abs_diff,

@@ -30,11 +30,19 @@ class OnnxScorer:
         self.session = session
         self.input = session.get_inputs()[0].name
         self.output = session.get_outputs()[0].name
+        self.horizons = [o.name for o in session.get_outputs()[1:]]
 
     def __call__(self, X: pd.DataFrame) -> np.ndarray:
         """The score of each row of `X`."""
-        values = np.ascontiguousarray(X.to_numpy(dtype=np.float64))
-        return self.session.run([self.output], {self.input: values})[0]
+        return self.session.run([self.output], {self.input: self._values(X)})[0]
+
+    def horizon_pds(self, X: pd.DataFrame) -> np.ndarray:
+        """A horizon model's PDs (n, horizons) of the rows of `X`, one run for all of them."""
+        return np.column_stack(self.session.run(self.horizons, {self.input: self._values(X)}))
+
+    @staticmethod
+    def _values(X: pd.DataFrame) -> np.ndarray:
+        return np.ascontiguousarray(X.to_numpy(dtype=np.float64))
 
 
 def use_runtime(package: ModelPackage, runtime: str, threads: int = 1) -> ModelPackage:

@@ -12,6 +12,8 @@ feeds float64, so they reproduce scikit-learn's arithmetic (`bankruptcy.serving.
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 from onnx import TensorProto
 from onnx.helper import np_dtype_to_tensor_dtype
@@ -45,6 +47,7 @@ from bankruptcy.models.ebm import ExplainableBoosting
 from bankruptcy.preprocess.clean import Cleaner, InfToNaN
 from bankruptcy.preprocess.impute import MissingFlags, NumericImputer
 from bankruptcy.preprocess.outliers import Winsorizer
+from bankruptcy.preprocess.panel import REPORTED, PanelFeatures, lag_name
 from bankruptcy.preprocess.select import RFE, CorrelationFilter, MutualInfoKBest, SelectFromModel
 from bankruptcy.preprocess.transform import QuantileTransformer, signed_log
 
@@ -318,6 +321,105 @@ def _signed_log(X, opset, dtype):
 FUNCTIONS[signed_log] = _signed_log
 
 
+#: pandas ``eval`` functions of a ratio expression, as ONNX operators.
+EXPRESSION_FUNCTIONS = {"log": "Log", "exp": "Exp", "sqrt": "Sqrt", "abs": "Abs"}
+EXPRESSION_OPERATORS = {ast.Add: "Add", ast.Sub: "Sub", ast.Mult: "Mul", ast.Div: "Div"}
+
+
+def compile_expression(g: _Nodes, text: str, column) -> str:
+    """ONNX nodes computing a ratio expression (pandas ``eval`` syntax) row by row.
+
+    Parameters
+    ----------
+    g : _Nodes
+        Where the nodes go.
+    text : str
+        E.g. ``(X1 - X14) / X10`` or ``log(X10)``: numbers, column names, + - * /, unary
+        minus and the functions of `EXPRESSION_FUNCTIONS`.
+    column : callable
+        Column name -> the name of an (n, 1) value holding it.
+
+    Raises
+    ------
+    ValueError
+        On anything else (`unconvertible` reports it before an export starts).
+    """
+
+    def node(tree) -> str:
+        if isinstance(tree, ast.Expression):
+            return node(tree.body)
+        if isinstance(tree, ast.BinOp) and type(tree.op) in EXPRESSION_OPERATORS:
+            return g(EXPRESSION_OPERATORS[type(tree.op)], node(tree.left), node(tree.right))
+        if isinstance(tree, ast.UnaryOp) and isinstance(tree.op, ast.USub | ast.UAdd):
+            value = node(tree.operand)
+            return g("Neg", value) if isinstance(tree.op, ast.USub) else value
+        if isinstance(tree, ast.Constant) and isinstance(tree.value, int | float):
+            return g.const([float(tree.value)])
+        if isinstance(tree, ast.Name):
+            return column(tree.id)
+        if (
+            isinstance(tree, ast.Call)
+            and isinstance(tree.func, ast.Name)
+            and tree.func.id in EXPRESSION_FUNCTIONS
+            and len(tree.args) == 1
+        ):
+            return g(EXPRESSION_FUNCTIONS[tree.func.id], node(tree.args[0]))
+        raise ValueError(f"ratio expression {text!r}: no ONNX form for {ast.dump(tree)[:60]}")
+
+    return node(ast.parse(text, mode="eval"))
+
+
+def convert_panel_features(scope, operator, container):
+    """`PanelFeatures`: the ratios of the statement and its earlier ones, changes, trends."""
+    X, _, opset, dtype = _parts(operator, container)
+    step = operator.raw_operator
+    if step.idle_:
+        return _emit(OnnxIdentity(X, op_version=opset), operator, scope, container)
+    g = _Nodes(scope, container, dtype)
+    names = [str(n) for n in step.feature_names_in_]
+
+    def gathered(columns: list[str]) -> str:
+        return g("Gather", X.full_name, g.const([names.index(c) for c in columns], np.int64),
+                 axis=1)  # fmt: skip
+
+    statements = []  # (n, ratios) per statement: this one, then 1, 2, ... back
+    for k in range(step.lags + 1):
+        source = {i: i if k == 0 else lag_name(i, k) for i in step.items_}
+        ratios = [
+            compile_expression(g, text, lambda name, source=source: gathered([source[name]]))
+            for text in step.expressions_.values()
+        ]
+        statements.append(g("Concat", *ratios, axis=1))
+    kept = step.others_ + (step.items_ if step.keep_items else [])
+    parts = [gathered(kept)] if kept else []
+    parts += [gathered([REPORTED]), statements[0], g("Sub", statements[0], statements[1])]
+    if step.lags >= 2:
+        parts.append(_trend(g, statements[::-1]))
+    g("Concat", *parts, axis=1, output=operator.outputs[0].full_name)
+
+
+def _trend(g: _Nodes, statements: list[str]) -> str:
+    """Least-squares slope per period over the finite values of `statements` (oldest first),
+    NaN with fewer than two (`bankruptcy.preprocess.panel`)."""
+    valid = [g("Not", g("Or", g("IsNaN", s), g("IsInf", s))) for s in statements]
+    weight = [g("Cast", v, to=TensorProto.DOUBLE) for v in valid]
+    zero = g.const([0.0])
+
+    def total(values: list[str]) -> str:
+        return g("Sum", *values)
+
+    count = total(weight)
+    t_mean = g("Div", total([g("Mul", w, g.const([float(j)])) for j, w in enumerate(weight)]),
+               count)  # fmt: skip
+    finite = list(zip(valid, statements, strict=True))
+    v_mean = g("Div", total([g("Where", v, s, zero) for v, s in finite]), count)
+    dt = [g("Where", v, g("Sub", g.const([float(j)]), t_mean), zero) for j, v in enumerate(valid)]
+    dv = [g("Where", v, g("Sub", s, v_mean), zero) for v, s in finite]
+    slope = g("Div", total([g("Mul", a, b) for a, b in zip(dt, dv, strict=True)]),
+              total([g("Mul", a, a) for a in dt]))  # fmt: skip
+    return g("Where", g("Less", count, g.const([2.0])), g.const([np.nan]), slope)
+
+
 def convert_function_transformer(scope, operator, container):
     """`FunctionTransformer` of a function in `FUNCTIONS` (or none: the identity)."""
     X, _, opset, dtype = _parts(operator, container)
@@ -398,6 +500,7 @@ def register() -> None:
     _register(NumericImputer, lambda s: len(s.get_feature_names_out()), convert_numeric_imputer)
     _register(Winsorizer, n_in, convert_winsorizer)
     _register(QuantileTransformer, n_in, convert_quantile_transformer)
+    _register(PanelFeatures, lambda s: len(s.get_feature_names_out()), convert_panel_features)
     for selector in (CorrelationFilter, MutualInfoKBest, RFE, SelectFromModel):
         _register(selector, lambda s: int(s.get_support().sum()), convert_selector)
     update_registered_converter(
@@ -429,10 +532,29 @@ def unconvertible(step) -> str | None:
         return f"{_qualified(step)}: {WRONG[type(step)]}"
     if isinstance(step, NumericImputer) and not isinstance(step.imputer_, SimpleImputer):
         return _qualified(step.imputer_)
+    if isinstance(step, PanelFeatures) and not step.idle_:
+        try:  # the ratio expressions, compiled into a throwaway list of nodes
+            for text in step.expressions_.values():
+                compile_expression(_Dry(), text, lambda name: name)
+        except (ValueError, SyntaxError) as error:
+            return f"{_qualified(step)}: {error}"
     for part in (step, getattr(step, "estimator", None)):
         if part is not None and type(part) not in sklearn_operator_name_map:
             return _qualified(part)
     return None
+
+
+class _Dry(_Nodes):
+    """Nodes that go nowhere: checks that an expression compiles."""
+
+    def __init__(self):
+        pass
+
+    def const(self, value, dtype=None) -> str:
+        return "c"
+
+    def __call__(self, op: str, *inputs: str, output: str | None = None, **attrs) -> str:
+        return op
 
 
 def _qualified(obj) -> str:

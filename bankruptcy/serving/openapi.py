@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from bankruptcy.horizons.structure import pd_columns
 from bankruptcy.serving.batch import explainer_kind
 from bankruptcy.serving.contract import Feature, InputContract
 from bankruptcy.serving.limits import MAX_FACTORS, Limits
@@ -270,6 +271,7 @@ def score_properties(package: ModelPackage) -> tuple[dict[str, dict], list[str]]
                 else "Risk score (higher = riskier)"
             ),
         },
+        **horizon_properties(package),
         "decision": {
             "type": "integer",
             "enum": [0, 1],
@@ -291,6 +293,24 @@ def score_properties(package: ModelPackage) -> tuple[dict[str, dict], list[str]]
     properties["factors"] = array(factor, description="With explain: the top risk factors.")
     required = [k for k in properties if k != "factors"]
     return properties, required
+
+
+def horizon_properties(package: ModelPackage) -> dict[str, dict]:
+    """A horizon model's ``pd_<h>y`` outputs (none for other models)."""
+    horizons = package.horizons
+    if horizons is None:
+        return {}
+    cumulative = horizons["kind"] == "term_structure"
+    return {
+        column: {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": f"Probability of failing within {years} year(s) of the statement"
+            + (" (cumulative: never below a shorter horizon's)." if cumulative else "."),
+        }
+        for years, column in zip(horizons["years"], pd_columns(horizons["years"]), strict=True)
+    }
 
 
 def answer_schema(name: str, properties: dict[str, dict], required: list[str]) -> dict[str, dict]:
@@ -369,6 +389,11 @@ def model_schema(package: ModelPackage) -> dict:
         "data": obj,
         "metrics": {"type": "object", "additionalProperties": {"type": ["number", "null"]}},
         "risk_factors": {"type": "array"},
+        "horizons": {
+            "type": ["object", "null"],
+            "description": "What p_bankrupt and pd_<h>y stand for (a horizon model's: kind, "
+            "years, main, each horizon's test calibration); null for other models.",
+        },
         "card": {"type": "string", "description": "The model card (Markdown)."},
         "max_rows": {"type": "integer"},
         "limits": limits,

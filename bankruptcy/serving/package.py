@@ -49,7 +49,11 @@ from bankruptcy.evaluation.analysis import model_name
 from bankruptcy.evaluation.calibration import apply_map
 from bankruptcy.evaluation.metrics import ScoreKind, positive_scores
 from bankruptcy.evaluation.pd_validation import expected_vs_observed
+from bankruptcy.horizons.history import add_history, history_columns
+from bankruptcy.horizons.structure import pd_columns, term_structure
+from bankruptcy.pipeline.assembly import history_lags
 from bankruptcy.preprocess.concepts import ReadsColumnNames
+from bankruptcy.preprocess.panel import lag_name
 from bankruptcy.serving import trusted
 from bankruptcy.serving.card import render_card
 from bankruptcy.serving.contract import Checked, InputContract, Problem
@@ -164,10 +168,44 @@ class ModelPackage:
         """The map from the model's own scores to the package's output (plain data)."""
         return self.manifest["model"].get("calibration", IDENTITY)
 
+    @property
+    def horizons(self) -> dict | None:
+        """What the PDs stand for when a horizon target made the model (the manifest's
+        ``horizons``: ``kind``, ``years``, ``main``, ``period_column``); None otherwise."""
+        return self.manifest.get("horizons")
+
+    @property
+    def period_column(self) -> str | None:
+        """A hazard model's year-ahead feature (the pipeline takes it after the contract's
+        columns); None for other models."""
+        return (self.horizons or {}).get("period_column")
+
     def scores(self, X: pd.DataFrame) -> np.ndarray:
-        """The package's output of contract-ordered rows `X`: the PD (uncalibrated decision
-        scores: the score), from `scorer` if set."""
-        return self.pipeline_scores(X) if self.scorer is None else self.scorer(X)
+        """The package's output of contract-ordered rows `X`: the PD of the main horizon
+        (uncalibrated decision scores: the score), from `scorer` if set."""
+        if self.scorer is not None:
+            return self.scorer(X)
+        return self.pipeline_scores(self.pipeline_rows(X))
+
+    def pipeline_rows(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Contract-ordered rows `X` as the pipeline takes them: a hazard model's with the main
+        year ahead appended (its hazard is the main PD), other models' as they are."""
+        if self.period_column is None:
+            return X
+        return X.assign(**{self.period_column: float(self.horizons["main"])})
+
+    def horizon_pds(self, X: pd.DataFrame) -> np.ndarray | None:
+        """PDs (n, horizons) of every horizon the model answers (``horizons["years"]``): a
+        term structure's cumulative PDs, or the one horizon's PD; None without horizons."""
+        horizons = self.horizons
+        if horizons is None:
+            return None
+        if self.scorer is not None and getattr(self.scorer, "horizons", None):
+            return self.scorer.horizon_pds(X)
+        if self.period_column is None:
+            return self.scores(X)[:, None]
+        years, column = len(horizons["years"]), self.period_column
+        return term_structure(self.pipeline_scores, X, years, column)
 
     def pipeline_scores(self, X: pd.DataFrame) -> np.ndarray:
         """The same output from the scikit-learn pipeline: its scores through the map.
@@ -230,24 +268,64 @@ class ModelPackage:
             copy.set_output(transform="default")
         return copy
 
+    @property
+    def statement_columns(self) -> list[str]:
+        """The contract's columns a statement itself holds: all, less the history columns a
+        panel model reads (built from the firm's earlier statements)."""
+        history = self.manifest.get("history")
+        if history is None:
+            return self.contract.names
+        built = set(history_columns(history["items"], history["lags"]))
+        return [n for n in self.contract.names if n not in built]
+
+    def with_history(self, frame: pd.DataFrame, where: str) -> pd.DataFrame:
+        """`frame` with the history columns the model reads (panel features: each firm's
+        earlier statements, the manifest's ``history``), built from its firm and period
+        columns when it does not carry them; `frame` itself otherwise.
+
+        Raises
+        ------
+        UserError
+            Neither the history columns nor the firm and period columns are there.
+        """
+        history = self.manifest.get("history")
+        wanted = [] if history is None else history_columns(history["items"], history["lags"])
+        if set(wanted) <= set(frame.columns):
+            return frame
+        keys = [history["group"], history["time"]]
+        if not set(keys) <= set(frame.columns):
+            raise UserError(
+                f"{where}: the model reads each firm's earlier statements: give the columns "
+                f"{wanted[:3]}... or the firm and period columns {keys} (with the earlier "
+                "statements as rows) to build them from"
+            )
+        return add_history(frame, frame[keys[0]], frame[keys[1]], history["items"], history["lags"])
+
     def decide(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
-        """Score (`output_column`), ``decision`` (0/1) and ``risk_band`` of each row of `X`,
-        after a scorecard's ``score_points``.
+        """Score (`output_column`), each horizon's ``pd_<h>y``, ``decision`` (0/1) and
+        ``risk_band`` of each row of `X`, after a scorecard's ``score_points``.
 
         Plain arrays: the service answers them without building a DataFrame, which for one
         row costs more than the model. `rows` are `X`'s model-input rows (`model_rows`) where
         the caller has them (points, explanations): the preprocessing then runs once per
         request, and a scorecard's points and PD come from the same pass.
         """
-        if self.has_points and rows is None:
-            rows = self.model_rows(X)
-        direct = rows is not None and self.scorer is None
-        scores = self.model_scores(rows) if direct else self.scores(X)
+        pds = self.horizon_pds(X)
+        if pds is not None:  # one scoring pass gives every horizon, the main one among them
+            years = self.horizons["years"]
+            scores = pds[:, years.index(self.horizons["main"])]
+            by_horizon = dict(zip(pd_columns(years), pds.T, strict=True))
+        else:
+            if self.has_points and rows is None:
+                rows = self.model_rows(X)
+            direct = rows is not None and self.scorer is None
+            scores, by_horizon = (self.model_scores(rows) if direct else self.scores(X)), {}
         # a scorecard's total score comes first, as its card reads: points, then the PD
         points = {"score_points": self.points(X, rows)} if self.has_points else {}
         return {
             **points,
             self.output_column: scores,
+            **by_horizon,
             "decision": (scores >= self.threshold).astype(np.int8),
             "risk_band": self.bands.of(scores),
         }
@@ -267,10 +345,11 @@ class ModelPackage:
         return hasattr(self.pipeline[-1], "score_points")
 
     def model_rows(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Contract-ordered rows `X` as the model receives them (named columns)."""
+        """Contract-ordered rows `X` as the model receives them (named columns; a hazard
+        model's for the main year ahead)."""
         from bankruptcy.interpret.features import model_input
 
-        return model_input(self.pipeline, X)
+        return model_input(self.pipeline, self.pipeline_rows(X))
 
     def feature_points(self, X: pd.DataFrame, rows: pd.DataFrame | None = None) -> pd.DataFrame:
         """A scorecard's points of rows `X` in each of its features (the card's table);
@@ -388,13 +467,16 @@ def build_package(
     (ModelPackage, reference features, reference scores, reference labels)
     """
     dataset = result.dataset
-    X_train = result.X_train
+    statements = _statements(result)
+    X_train = result.X_train[statements]
+    if dataset.horizon is not None and dataset.horizon.period_column is not None:
+        X_train = X_train.drop(columns=dataset.horizon.period_column)
     kind = result.score_kind
     # the source's own label values: new labelled rows (retrain, monitor) may use them
     label = {**LABEL, "bankrupt_value": dataset.bankrupt_value, "values": dataset.label_values}
     contract = InputContract.from_training(X_train, dataset.descriptions, label)
     threshold = float(metrics["threshold"])
-    base_rate = float(np.mean(result.y_train))
+    base_rate = float(np.mean(result.y_train[statements]))
     calibration = IDENTITY if result.calibration is None else result.calibration.to_dict()
     bands = Bands(_elevated_from(result, base_rate, threshold), threshold)
     manifest = {
@@ -427,6 +509,10 @@ def build_package(
             "group": None if dataset.groups is None else str(dataset.groups.name),
         },
         "metrics": metrics,
+        # what p_bankrupt and pd_<h>y stand for, and each horizon's test calibration
+        "horizons": _horizons(dataset.horizon, tables.get("horizons")),
+        # the earlier statements each row carries (panel features), and where they come from
+        "history": _history(result.pipeline, contract.names, dataset),
         "risk_factors": _risk_factors(tables.get("shap_importance")),
         "recourse": recourse or {},
         # a scorecard's points per bin (interpret/scorecard.csv), for the card and reviewers
@@ -452,6 +538,33 @@ def build_package(
         }
     )
     return package, reference_features, reference_scores, reference_labels
+
+
+def _statements(result) -> np.ndarray:
+    """Mask of the training rows that are statements as the package takes them: all rows,
+    or a hazard model's first-year records (one per statement, its year-ahead feature aside)."""
+    horizon = result.dataset.horizon
+    if horizon is None or horizon.period_column is None:
+        return np.ones(len(result.split.train), dtype=bool)
+    return result.X_train[horizon.period_column].to_numpy() == 1
+
+
+def _horizons(horizon, table: pd.DataFrame | None) -> dict | None:
+    """The manifest's ``horizons``: the target's description and its per-horizon test table."""
+    if horizon is None:
+        return None
+    return {**horizon.to_dict(), "test": _records(table)}
+
+
+def _history(pipeline, names: list[str], dataset) -> dict | None:
+    """The manifest's ``history``: how many earlier statements each row carries and of which
+    items, and the firm and period columns `predict` builds them from (None without)."""
+    lags = history_lags(pipeline)
+    if not lags:
+        return None
+    items = [n for n in names if lag_name(n, 1) in names]
+    group, time = str(dataset.groups.name), str(dataset.time.name)
+    return {"lags": lags, "items": items, "group": group, "time": time}
 
 
 @cache

@@ -209,7 +209,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/v1/model")
     def model() -> Response:
-        """The served model: identity, input contract, decision, bands, metrics, card."""
+        """The served model: identity, input contract, decision, bands, metrics, horizons,
+        card."""
         package = holder.package
         manifest = package.manifest
         body = {
@@ -224,6 +225,7 @@ def create_app(settings: Settings) -> FastAPI:
                 k: v for k, v in manifest["metrics"].items() if k.startswith(("cv/", "test/"))
             },
             "risk_factors": manifest["risk_factors"],
+            "horizons": package.horizons,
             "card": _card(package),
             "max_rows": settings.max_rows,
             "limits": {k: v for k, v in vars(limits()).items() if k != "derived"},

@@ -36,6 +36,7 @@ TRUSTED = [
     "bankruptcy.preprocess.impute.MissingFlags",
     "bankruptcy.preprocess.impute.NumericImputer",
     "bankruptcy.preprocess.outliers.DropOutlierRows",
+    "bankruptcy.preprocess.panel.PanelFeatures",
     "bankruptcy.preprocess.outliers.Winsorizer",
     "bankruptcy.preprocess.rows.DropDuplicates",
     "bankruptcy.preprocess.select.CorrelationFilter",

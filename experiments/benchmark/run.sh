@@ -14,8 +14,8 @@ root=${1:-outputs/benchmark}
 shift || true
 record=${RECORD:-}
 
-# name -> dataset overrides. American: the 1-year horizon once the loader has it
-# (dataset.horizon=1); until then its label is "failed in any later year" (the file's status).
+# name -> dataset overrides. American: the 1-year horizon (target=auto on firm-years: a
+# statement is positive when its firm fails within the next year; docs/horizons.md).
 declare -A datasets=(
     [polish_year1]="dataset=polish dataset.year=1"
     [polish_year3]="dataset=polish dataset.year=3 dataset.file=3year_rounded.arff"

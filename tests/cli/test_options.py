@@ -247,6 +247,34 @@ CASES = {
         ["dataset=qualitative", "preprocess/features=ohlson"],
         "preprocess/features (ohlson) needs dataset.concepts",
     ),
+    # horizons: the target group, and panel features
+    "within years": (["target=within", "target.years=0"], "target.years=0: The 'years' parameter"),
+    "term structure years": (
+        ["target=term_structure", "target.years=1"],
+        "target.years=1: The 'years' parameter of TermStructure",
+    ),
+    "within without a panel": (["target=within"], "target=within needs firm-year data"),
+    "within on a csv without firms": (
+        ["dataset=csv", "dataset.path=x.csv", "dataset.target=y", "dataset.time=year"]
+        + ["target=within"],
+        "target=within needs firm-year data",
+    ),
+    "term structure without probabilities": (
+        ["dataset=american", "target=term_structure", "model=svm", "calibration=none"],
+        "target=term_structure needs probabilities",
+    ),
+    "horizon past the validation years": (
+        ["dataset=american", "protocol=temporal", "target=within", "target.years=3"],
+        "no validation year in (2011, 2014] has its 3-year label window closed",
+    ),
+    "panel features without a panel": (
+        ["preprocess/features=panel"],
+        "preprocess/features=panel needs firm-year data",
+    ),
+    "panel lags": (
+        ["dataset=american", "preprocess/features=panel", "preprocess.features.lags=0"],
+        "preprocess.features.lags=0: The 'lags' parameter of PanelFeatures",
+    ),
 }
 
 # Combinations that work: the checks must not refuse them (false alarms cost more than misses).
@@ -262,6 +290,29 @@ VALID = {
         "threshold.value=-0.5",
     ],
     "temporal on the american data": ["dataset=american", "protocol=temporal"],
+    "a horizon on the american data": ["dataset=american", "target=within", "target.years=2"],
+    "a term structure with temporal folds": [
+        "dataset=american",
+        "target=term_structure",
+        "protocol=temporal",
+        "preprocess/features=panel",
+    ],
+    "a horizon with an earlier first fold": [
+        "dataset=american",
+        "protocol=temporal",
+        "protocol.train_end=2008",
+        "target=within",
+        "target.years=5",
+    ],
+    "the dataset's own label on a panel": ["dataset=american", "target=ever"],
+    "a horizon on a csv panel": [
+        "dataset=csv",
+        "dataset.path=x.csv",
+        "dataset.target=y",
+        "dataset.time=year",
+        "dataset.group=firm",
+        "target=within",
+    ],
     "temporal on a csv with time": [
         "dataset=csv",
         "dataset.path=x.csv",

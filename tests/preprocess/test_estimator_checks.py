@@ -15,6 +15,7 @@ from bankruptcy.preprocess.clean import Cleaner, InfToNaN
 from bankruptcy.preprocess.features import ConceptFeatures
 from bankruptcy.preprocess.impute import MissingFlags, NumericImputer
 from bankruptcy.preprocess.outliers import DropOutlierRows, Winsorizer
+from bankruptcy.preprocess.panel import PanelFeatures
 from bankruptcy.preprocess.rows import DropDuplicates
 from bankruptcy.preprocess.select import RFE, CorrelationFilter, MutualInfoKBest, SelectFromModel
 from bankruptcy.preprocess.transform import QuantileTransformer
@@ -43,6 +44,9 @@ STEPS = [
     SelectFromModel(LogisticRegression()),
     CorrelationFilter(),
     QuantileTransformer(n_quantiles=10),
+    # rows without history columns: the features=auto step hands them on (panel features need
+    # named history columns, tests/horizons/test_panel.py)
+    PanelFeatures(panels_only=True),
     *FILTERS,
 ]
 EXPECTED = {ConceptFeatures: ONE_COLUMN}

@@ -22,7 +22,12 @@ from bankruptcy.interpret.features import model_input
 from bankruptcy.pipeline.assembly import model_input_features
 
 PREPROCESS = Path(__file__).resolve().parents[2] / "conf" / "preprocess"
-OPTIONS = sorted(f"{p.parent.name}={p.stem}" for p in PREPROCESS.glob("*/*.yaml"))
+# panel features need firm-year rows carrying history: tests/horizons/test_panel.py
+OPTIONS = sorted(
+    f"{p.parent.name}={p.stem}"
+    for p in PREPROCESS.glob("*/*.yaml")
+    if f"{p.parent.name}={p.stem}" != "features=panel"
+)
 PRESETS = sorted(p.stem for p in PREPROCESS.glob("*.yaml"))
 STEPS = [
     "dedup", "features", "clean", "indicator", "clip", "transform", "imputer",

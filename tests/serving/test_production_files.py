@@ -103,6 +103,7 @@ CHAMPION = [
     "dataset=csv", "dataset.target=status_label", "dataset.positive=failed",
     "dataset.time=year", "dataset.group=company_name", "model=logistic",
     "protocol.n_splits=3", "logger=none", "threads=1", *NO_ANALYSES,
+    "target=ever",  # the data's own labels (a random sample of firm-years is no panel)
 ]  # fmt: skip
 
 
@@ -193,3 +194,53 @@ def test_monitor_reads_outcomes_in_the_datas_own_labels(
     realized = report["performance"]["realized"]
     assert realized["status"] == "ok" and realized["n_labelled"] == 3000
     assert report["columns_ignored"] == ["company_name", "year"]
+
+
+@pytest.fixture(scope="module")
+def horizon_files(data_dir, tmp_path_factory) -> dict[str, Path]:
+    """Whole firms: a champion's panel up to 2011 (outcomes as of 2011: a firm that failed
+    later was alive then) and the same firms' statements of 2012-2018, final outcomes."""
+    frame = pd.read_csv(data_dir / AMERICAN)
+    firms = frame["company_name"].drop_duplicates().sample(2500, random_state=0)
+    panel = frame[frame["company_name"].isin(firms)].copy()
+    last = panel.groupby("company_name")["year"].transform("max")
+    old = panel[panel["year"] <= 2011].copy()
+    old.loc[last > 2011, "status_label"] = "alive"
+    folder = tmp_path_factory.mktemp("horizon")
+    files = {"champion": folder / "champion.csv", "new": folder / "new.csv"}
+    old.to_csv(files["champion"], index=False)
+    panel[panel["year"] > 2011].to_csv(files["new"], index=False)
+    return files
+
+
+@pytest.mark.slow
+def test_retrain_a_horizon_model_gates_on_matured_labels(horizon_files, registry_db, tmp_path):
+    """The challenger derives its labels and history on the joined panel; the gate scores the
+    newest rows whose 1-year label has matured (not the last year's)."""
+    from bankruptcy.monitoring.retraining import retrain
+
+    overrides = [o for o in CHAMPION if o != "target=ever"]  # target=auto: 1 year
+    concepts = (
+        "+dataset.concepts={liabilities_to_assets: 'X17 / X10', net_income_to_assets: 'X6 / X10'}"
+    )
+    cfg = compose_config([f"dataset.path={horizon_files['champion']}", *overrides, concepts])
+    run_job(cfg, JobInfo(tmp_path / "champion", name="panel"))
+    registry.register(tmp_path / "champion" / PACKAGE_DIR, "panel", alias="champion")
+    record = retrain("panel", horizon_files["new"], "status_label", tmp_path / "r", logger="none")
+    from bankruptcy.horizons.labels import Panel
+
+    new = pd.read_csv(horizon_files["new"])
+    failed = (new["status_label"] == "failed").astype(int)
+    _, matured = Panel.of(new["year"], new["company_name"], failed, "new").within(1)
+    gate = np.argsort(new["year"].to_numpy(), kind="stable")[-round(0.3 * len(new)) :]
+    assert 0 < record["rows"]["gate"] == matured[gate].sum() < len(gate)
+    assert not matured[new["year"].to_numpy() == 2018].any()
+    assert "matured 1-year label" in record["gate_split"]
+    challenger = json.loads(
+        (tmp_path / "r" / "challenger" / PACKAGE_DIR / "package.json").read_text()
+    )
+    assert challenger["horizons"]["main"] == 1 and challenger["history"]["lags"] == 1
+    # the joined panel: the champion's statements and the new ones, labelled by horizon,
+    # the history rebuilt on it (panel features: the concepts' ratios and their changes)
+    assert challenger["data"]["rows"] > len(new)
+    assert "liabilities_to_assets" in challenger["config"]["preprocess"]["features"]["ratios"]

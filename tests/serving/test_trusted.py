@@ -14,8 +14,12 @@ from tests.helpers import CONF_DIR
 
 MODELS = sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml"))
 SAMPLERS = sorted(p.stem for p in (CONF_DIR / "sampler").glob("*.yaml"))
+# panel features need firm-year rows with history columns: their own test below
+PANEL = "preprocess/features=panel"
 STEPS = sorted(
-    f"preprocess/{p.parent.name}={p.stem}" for p in (CONF_DIR / "preprocess").glob("*/*.yaml")
+    f"preprocess/{p.parent.name}={p.stem}"
+    for p in (CONF_DIR / "preprocess").glob("*/*.yaml")
+    if f"preprocess/{p.parent.name}={p.stem}" != PANEL
 )
 # options that would be slow at their defaults, cut down: what is saved has the same types
 FAST = {
@@ -104,3 +108,19 @@ def test_a_modified_file_is_refused_before_it_is_opened(tmp_path):
     path.write_bytes(path.read_bytes() + b"\0")
     with pytest.raises(trusted.UntrustedModel, match="SHA-256 .* differs .*modified"):
         trusted.load(path, digest)
+
+
+def test_panel_features_save_and_load(tmp_path):
+    from bankruptcy.horizons.history import add_history
+    from tests.helpers import firm_years
+
+    panel = firm_years()
+    items = ["X1", "X2", "X3", "X4"]
+    X = add_history(panel[items], panel["firm"], panel["year"], items, 1)
+    y = (panel["status"] == "failed").astype(int)
+    overrides = [PANEL, "preprocess.features.ratios={r: 'X1 / X2'}", "model=logistic"]
+    pipeline = build_pipeline(compose_config(["logger=none", *overrides])).fit(X, y)
+    path = tmp_path / "model.skops"
+    loaded = trusted.load(path, trusted.dump(pipeline, path))
+    assert "r_change" in pipeline[:-1].get_feature_names_out()
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))

@@ -1,0 +1,1 @@
+"""Horizons: labels by horizon on firm-year panels, censoring, term structures of PDs."""
