@@ -73,6 +73,7 @@ CASES = {
         "preprocess/features=domain",
     ],
     "scorecard": ["dataset=polish", "dataset.year=1", "model=scorecard"],
+    "ebm": ["dataset=polish", "dataset.year=1", "model=ebm"],
 }
 #: Cases whose figures carry the coverage goal (with the defaults, no gap filled).
 COVERAGE_GOAL = {"polish1", "polish5"}
