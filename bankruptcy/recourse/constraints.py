@@ -288,13 +288,18 @@ def bin_entries(low, high, space: FeatureSpace, j: int) -> tuple[np.ndarray, np.
 
 
 def tidy(values, step):
-    """Multiples of powers of ten `step` without binary noise (0.104, not 0.10400000000000001)."""
+    """Multiples of powers of ten `step` without binary noise (0.104, not 0.10400000000000001).
+
+    One `step` for many values: NumPy's rounding (an integer divided by a power of ten, which
+    for multiples of the step is the nearest double to the decimal, as Python's ``round``
+    gives; an EBM's thousand bin ends a feature are tidied at once); a step per value: Python's.
+    """
     decimals = np.maximum(0, -np.round(np.log10(step))).astype(int)
-    return (
-        np.vectorize(round, otypes=[float])(values, decimals)
-        if np.ndim(values)
-        else round(float(values), int(decimals))
-    )
+    if not np.ndim(values):
+        return round(float(values), int(decimals))
+    if not np.ndim(decimals):
+        return np.round(np.asarray(values, dtype=float), int(decimals))
+    return np.vectorize(round, otypes=[float])(values, decimals)
 
 
 def _move_of(sign: int) -> str:
