@@ -453,14 +453,29 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         return curves
 
     def feature_cuts(self, feature: str) -> np.ndarray:
-        """The values at which any term using `feature` changes bin (its own shape's cuts and
-        its cuts inside interactions), sorted: between two neighbouring cuts (a value equal
-        to a cut belongs to the range above it) a row's log-odds do not depend on `feature`.
+        """The values at which a row's log-odds can change as `feature` moves, sorted: the cuts
+        of its terms (its own shape's and its cuts inside interactions) where one of them
+        changes score, for some value of the other feature of a pair. Between two
+        neighbouring cuts (a value equal to a cut belongs to the range above it) no row's
+        log-odds depend on `feature`: the ranges an exact recourse search prices.
         """
         check_is_fitted(self)
         j = self._feature_index(feature)
-        cuts = [_cuts(self.ebm_, j, len(self.ebm_.term_features_[t])) for t in self._terms_using(j)]
-        return np.unique(np.concatenate(cuts)) if cuts else np.empty(0)
+        using = self._terms_using(j)
+        levels = [_cuts(self.ebm_, j, len(self.ebm_.term_features_[t])) for t in using]
+        cuts = np.unique(np.concatenate(levels)) if levels else np.empty(0)
+        if not len(cuts):
+            return cuts
+        # a value in each range between the cuts, and what every term scores there
+        inside = np.r_[np.nextafter(cuts[0], -np.inf), cuts]
+        scores = []
+        for t, level in zip(using, levels, strict=True):
+            at = np.searchsorted(level, inside, side="right") + 1
+            table = self.ebm_.term_scores_[t]
+            own = list(self.ebm_.term_features_[t]).index(j)
+            scores.append(np.moveaxis(table, own, 0)[at].reshape(len(inside), -1))
+        scores = np.concatenate(scores, axis=1)
+        return cuts[(scores[1:] != scores[:-1]).any(axis=1)]
 
     def _feature_index(self, feature: str) -> int:
         names = list(self.ebm_.feature_names_in_)
