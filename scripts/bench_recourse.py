@@ -6,7 +6,11 @@ Cases (packages trained here, reused from ``--work`` when present):
 - ``american``: a LightGBM package on the American firm-years whose pipeline derives the
   Altman and Ohlson ratios from the statement items X1..X18 (plans change the items, the
   ratios follow);
-- ``scorecard``: ``model=scorecard`` on Polish year 1 (the exact search over its points table).
+- ``scorecard``: ``model=scorecard`` on Polish year 1 (the exact search over its points table);
+- ``ebm``: ``model=ebm`` on Polish year 1 (exact single changes from its shapes).
+
+For a case whose search is exact (scorecard, ebm), ours also runs with the grid search on the
+same package (``ours, grid``), and the ratio of their CPU seconds per firm is printed.
 
 The firms are each case's hold-out test rows the package flags (PD at or above its decision
 threshold). Methods, with the same constraints (the package's defaults: a firm's missing values
@@ -36,7 +40,7 @@ below the target once their data gaps are filled, and the share one gap-filling 
 
     pip install --no-deps "dice-ml==0.12" "raiutils>=0.4"   # the extra recourse-bench
     BANKRUPTCY_DATA_DIR=../shared/data python scripts/bench_recourse.py [--work DIR] \
-        [--cases polish1,polish5,american,scorecard] [--dice-firms 20] [--kdtree-firms 1] \
+        [--cases polish1,polish5,american,scorecard,ebm] [--dice-firms 20] [--kdtree-firms 1] \
         [--kdtree-cases polish1]
 
 One core throughout (OpenMP and BLAS limited to one thread). Run it alone on a quiet machine.
@@ -73,6 +77,7 @@ CASES = {
         "preprocess/features=domain",
     ],
     "scorecard": ["dataset=polish", "dataset.year=1", "model=scorecard"],
+    "ebm": ["dataset=polish", "dataset.year=1", "model=ebm"],
 }
 #: Cases whose figures carry the coverage goal (with the defaults, no gap filled).
 COVERAGE_GOAL = {"polish1", "polish5"}
@@ -285,6 +290,7 @@ def _pct(value: float) -> str:
 def case_figures(case: str, job: Path, args) -> dict:
     """Run every method on the case's flagged firms; print and return the figures."""
     from bankruptcy.recourse.engine import Basis, Recourser, Settings
+    from bankruptcy.recourse.search import GridSearch
     from bankruptcy.serving.registry import open_model
 
     package = open_model(str(job))
@@ -299,6 +305,14 @@ def case_figures(case: str, job: Path, args) -> dict:
     mine = ours(recourser, X, args.latency_firms)
     figures = {"ours": judge(recourser, X, mine)}
     print(row_text("ours", figures["ours"]))
+    if recourser.search.name != "grid":  # an exact search: against the grid on the package
+        grid = Recourser(package, basis=basis)
+        grid.search = GridSearch(grid.search.score, grid.space, basis.reference.to_numpy(float),
+                                 grid.settings.max_changes)  # fmt: skip
+        figures["ours_grid"] = judge(grid, X, ours(grid, X, args.latency_firms))
+        print(row_text("ours, grid", figures["ours_grid"]))
+        print(f"    exact search / grid, CPU s per firm p50: "
+              f"{figures['ours']['cpu_p50'] / figures['ours_grid']['cpu_p50']:.2f}")  # fmt: skip
     if args.more_changes:
         settings = Settings(max_changes=args.more_changes)
         more = ours(Recourser(package, settings, basis=basis), X, 0)

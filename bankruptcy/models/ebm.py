@@ -406,7 +406,8 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
 
         Exact (bin lookups): what the recourse search needs for an additive model. Every term
         using `feature` is re-evaluated (its main shape and its interactions, at the row's
-        values of the other feature).
+        values of the other feature); only those terms are looked up for the moved values, so
+        a curve over a thousand values costs about as much as scoring the rows.
 
         Parameters
         ----------
@@ -421,19 +422,69 @@ class ExplainableBoosting(ReadsColumnNames, ClassifierMixin, BaseEstimator):
         -------
         ndarray (n_rows, n_values)
         """
+        return self.logit_curves_of(X, {feature: values})[feature]
+
+    def logit_curves_of(self, X, values: dict) -> dict[str, np.ndarray]:
+        """`logit_curves` of several features at once (feature -> its values to try), the
+        rows scored once: feature -> ndarray (n_rows, n_values)."""
         rows = self._rows(X)
+        lookup = self._lookup()
+        base = self._contributions(rows)
+        index = lookup.bins(rows)
+        total = self.intercept_ + base.sum(axis=1)
+        curves = {}
+        for feature, tried in values.items():
+            j = self._feature_index(feature)
+            tried = _finite(np.asarray(tried, dtype=np.float64).ravel())
+            using = self._terms_using(j)
+            out = np.repeat((total - base[:, using].sum(axis=1))[:, None], len(tried), axis=1)
+            for t in using:
+                features, columns = self.ebm_.term_features_[t], lookup.term_columns[t]
+                scores = self.ebm_.term_scores_[t]
+                own = list(features).index(j)
+                moved = np.searchsorted(lookup.columns[columns[own]][1], tried, side="right") + 1
+                moved[np.isnan(tried)] = 0
+                if len(features) == 1:
+                    out += scores[moved][None, :]
+                    continue
+                other = index[:, columns[1 - own]][:, None]
+                out += scores[moved[None, :], other] if own == 0 else scores[other, moved[None, :]]
+            curves[feature] = out
+        return curves
+
+    def feature_cuts(self, feature: str) -> np.ndarray:
+        """The values at which a row's log-odds can change as `feature` moves, sorted: the cuts
+        of its terms (its own shape's and its cuts inside interactions) where one of them
+        changes score, for some value of the other feature of a pair. Between two
+        neighbouring cuts (a value equal to a cut belongs to the range above it) no row's
+        log-odds depend on `feature`: the ranges an exact recourse search prices.
+        """
+        check_is_fitted(self)
+        j = self._feature_index(feature)
+        using = self._terms_using(j)
+        levels = [_cuts(self.ebm_, j, len(self.ebm_.term_features_[t])) for t in using]
+        cuts = np.unique(np.concatenate(levels)) if levels else np.empty(0)
+        if not len(cuts):
+            return cuts
+        # a value in each range between the cuts, and what every term scores there
+        inside = np.r_[np.nextafter(cuts[0], -np.inf), cuts]
+        scores = []
+        for t, level in zip(using, levels, strict=True):
+            at = np.searchsorted(level, inside, side="right") + 1
+            table = self.ebm_.term_scores_[t]
+            own = list(self.ebm_.term_features_[t]).index(j)
+            scores.append(np.moveaxis(table, own, 0)[at].reshape(len(inside), -1))
+        scores = np.concatenate(scores, axis=1)
+        return cuts[(scores[1:] != scores[:-1]).any(axis=1)]
+
+    def _feature_index(self, feature: str) -> int:
         names = list(self.ebm_.feature_names_in_)
         if feature not in names:
             raise PreprocessError(f"{STEP}: no feature {feature!r} (features: {', '.join(names)})")
-        j = names.index(feature)
-        values = _finite(np.asarray(values, dtype=np.float64).ravel())
-        using = [t for t, fs in enumerate(self.ebm_.term_features_) if j in fs]
-        base = self._contributions(rows)
-        rest = self.intercept_ + np.delete(base, using, axis=1).sum(axis=1)
-        tiled = np.repeat(rows, len(values), axis=0)
-        tiled[:, j] = np.tile(values, len(rows))
-        moved = self._contributions(tiled)[:, using].sum(axis=1).reshape(len(rows), len(values))
-        return rest[:, None] + moved
+        return names.index(feature)
+
+    def _terms_using(self, j: int) -> list[int]:
+        return [t for t, fs in enumerate(self.ebm_.term_features_) if j in fs]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

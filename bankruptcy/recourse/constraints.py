@@ -281,14 +281,40 @@ def check_overrides(overrides: Overrides, names: list[str], range_quantile: floa
         )
 
 
+def bin_entries(low, high, space: FeatureSpace, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cheapest values of bins ``[low, high)`` of feature `j` for a firm below them and
+    for a firm above them: the bin's end nearest the firm inside the feature's range, rounded
+    to its quantum (into the bin) where that stays in the bin and range; NaN where the bin
+    lies outside the range. A model constant over each bin (a scorecard's, an EBM's)
+    reaches each of its values most cheaply there."""
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    a, b = np.maximum(low, space.low[j]), np.minimum(high, space.high[j])
+    open_top = high <= space.high[j]  # the bin's own edge: excluded
+    outside = (a > b) | ((a == b) & open_top)
+    step = space.quantum[j]
+    with np.errstate(invalid="ignore"):
+        nice = tidy(np.ceil(a / step) * step, step)
+        inside = (a <= nice) & ((nice < b) | ((nice == b) & ~open_top))
+        below = np.where(inside, nice, a)
+        top = np.where(open_top, np.nextafter(b, -np.inf), b)
+        nice = tidy(np.floor(top / step) * step, step)
+        above = np.where((a <= nice) & (nice <= top), nice, top)
+    return np.where(outside, np.nan, below), np.where(outside, np.nan, above)
+
+
 def tidy(values, step):
-    """Multiples of powers of ten `step` without binary noise (0.104, not 0.10400000000000001)."""
+    """Multiples of powers of ten `step` without binary noise (0.104, not 0.10400000000000001).
+
+    One `step` for many values: NumPy's rounding (an integer divided by a power of ten, which
+    for multiples of the step is the nearest double to the decimal, as Python's ``round``
+    gives; an EBM's thousand bin ends a feature are tidied at once); a step per value: Python's.
+    """
     decimals = np.maximum(0, -np.round(np.log10(step))).astype(int)
-    return (
-        np.vectorize(round, otypes=[float])(values, decimals)
-        if np.ndim(values)
-        else round(float(values), int(decimals))
-    )
+    if not np.ndim(values):
+        return round(float(values), int(decimals))
+    if not np.ndim(decimals):
+        return np.round(np.asarray(values, dtype=float), int(decimals))
+    return np.vectorize(round, otypes=[float])(values, decimals)
 
 
 def _move_of(sign: int) -> str:

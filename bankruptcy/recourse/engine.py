@@ -34,6 +34,7 @@ from bankruptcy.recourse.constraints import (
     Overrides,
     package_defaults,
 )
+from bankruptcy.recourse.ebm import EbmSearch
 from bankruptcy.recourse.gaps import data_gaps, filled_gaps, gap_rows
 from bankruptcy.recourse.plausibility import Plausibility
 from bankruptcy.recourse.scorecard import ScorecardSearch
@@ -46,7 +47,7 @@ BATCH = 64
 #: Rounds of finishing candidates before a firm is left with fewer plans.
 ROUNDS = 4
 #: Exact searches, tried in order before the grid (`applies(package, reference)`).
-EXACT = (ScorecardSearch,)
+EXACT = (ScorecardSearch, EbmSearch)
 
 
 @dataclass(frozen=True)
@@ -356,9 +357,8 @@ def _search_for(package, space: FeatureSpace, settings: Settings, reference: pd.
     def score(rows: np.ndarray) -> np.ndarray:
         return package.scores(pd.DataFrame(rows, columns=space.names))
 
+    rows = reference.to_numpy(float)
     for search in EXACT:
         if search.applies(package, reference):
-            return search(score, package, space, settings.max_changes, settings.fill_gaps)
-    return GridSearch(
-        score, space, reference.to_numpy(float), settings.max_changes, settings.fill_gaps
-    )
+            return search(score, package, space, rows, settings.max_changes, settings.fill_gaps)
+    return GridSearch(score, space, rows, settings.max_changes, settings.fill_gaps)

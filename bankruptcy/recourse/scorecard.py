@@ -24,8 +24,8 @@ from scipy.special import expit
 
 from bankruptcy.evaluation.calibration import apply_map
 from bankruptcy.models.scorecard import Scorecard
-from bankruptcy.recourse.constraints import FeatureSpace, tidy
-from bankruptcy.recourse.search import Candidate, Pool, Scorer, changed
+from bankruptcy.recourse.constraints import FeatureSpace, bin_entries
+from bankruptcy.recourse.search import Candidate, Pool, Scorer, changed, fed_as_given
 
 
 class ScorecardSearch:
@@ -39,6 +39,8 @@ class ScorecardSearch:
         A package whose model is a `Scorecard` (`applies`).
     space : FeatureSpace
         What may move, where to, at what cost.
+    reference : ndarray
+        Training rows (unused: the points table is exact; every search takes them).
     max_changes : int
         Most features one plan changes.
     fill_gaps : bool
@@ -52,6 +54,7 @@ class ScorecardSearch:
         score: Scorer,
         package,
         space: FeatureSpace,
+        reference: np.ndarray,
         max_changes: int,
         fill_gaps: bool = False,
     ):
@@ -68,12 +71,7 @@ class ScorecardSearch:
     def applies(package, reference: pd.DataFrame) -> bool:
         """Whether the package's model is a scorecard fed its features' values unchanged."""
         model = package.pipeline[-1]
-        if not isinstance(model, Scorecard) or not set(model.features_) <= set(reference.columns):
-            return False
-        seen = package.model_rows(reference)[model.features_].to_numpy(float)
-        given = reference[model.features_].to_numpy(float)
-        given = np.where(np.isfinite(given), given, np.nan)
-        return bool(np.array_equal(seen, given, equal_nan=True))
+        return isinstance(model, Scorecard) and fed_as_given(package, reference, model.features_)
 
     def pools(self, X: np.ndarray, target: float) -> list[Pool]:
         """A pool per firm of `X` (contract order): every valid selectable combination."""
@@ -187,19 +185,14 @@ def _extend(level: np.ndarray, features: np.ndarray) -> np.ndarray:
 
 
 def _entry(low: float, high: float, space: FeatureSpace, j: int, start: float) -> float | None:
-    """The value of bin ``[low, high)`` nearest `start` inside feature `j`'s range, rounded to
-    its quantum where that stays in the bin and range; None when the bin lies outside."""
-    a, b = max(low, space.low[j]), min(high, space.high[j])
-    open_top = high <= space.high[j]  # the bin's own edge: excluded
-    if a > b or (a == b and open_top):
+    """The value of bin ``[low, high)`` nearest `start` inside feature `j`'s range (see
+    `bin_entries`); a gap's `start` inside the bin: `start` itself; None when the bin lies
+    outside the range."""
+    below, above = (float(e[0]) for e in bin_entries([low], [high], space, j))
+    if np.isnan(below):
         return None
-    step = space.quantum[j]
-    if start < a:  # entering from below: the bottom of the bin
-        nice = tidy(np.ceil(a / step) * step, step)
-        inside = a <= nice and (nice < b or (nice == b and not open_top))
-        return float(nice) if inside else float(a)
-    top = np.nextafter(b, -np.inf) if open_top else b
-    if start <= top:  # a gap filled inside the bin: the median itself
-        return float(start)
-    nice = tidy(np.floor(top / step) * step, step)
-    return float(nice) if a <= nice <= top else float(top)
+    if start < max(low, space.low[j]):
+        return below
+    b = min(high, space.high[j])
+    inside = start < b if high <= space.high[j] else start <= b  # open or closed at the top
+    return float(start) if inside else above

@@ -13,8 +13,10 @@ below the target) and the closest one reached, for the engine to choose plans fr
   firm to it that still reaches the target (the quantile grid is coarse), in nice numbers
   where they stay valid, re-scored through the package.
 - exact searches of models whose PD has a closed form (the scorecard's points table:
-  `bankruptcy.recourse.scorecard`); `search_for` picks the first whose ``applies`` accepts
-  the package, the grid otherwise. A new model family adds its class to `EXACT`.
+  `bankruptcy.recourse.scorecard`; an EBM's shapes: `bankruptcy.recourse.ebm`, whose exact
+  single changes replace the grid's first level); the engine picks the first whose
+  ``applies`` accepts the package, the grid otherwise. A new model family adds its class to
+  the engine's `EXACT`.
 """
 
 from __future__ import annotations
@@ -184,6 +186,13 @@ class GridSearch:
         feature joins the pool. Returns each firm's features (by the lowest PD they reached)
         with up to `PER_FEATURE` of their values closer than the first valid one (what
         combinations are made of), and the scored singles."""
+        firm, feature, value = self._grid_moves(X)
+        level = self._score(X, target, pools, firm, feature[:, None], value[:, None])
+        return _few_values(level, X.shape, target), level
+
+    def _grid_moves(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every allowed single move of the firms of `X` to a grid value: firm, feature,
+        value."""
         space, grid = self.space, self.grid
         x = X[:, :, None]
         with np.errstate(invalid="ignore"):
@@ -192,8 +201,7 @@ class GridSearch:
         gap = ~np.isfinite(x) & (self.fill_gaps & space.movable)[None, :, None]
         allowed = np.where(np.isfinite(x), rise | fall, gap) & np.isfinite(grid)[None]
         firm, feature, level = np.nonzero(allowed)
-        level = self._score(X, target, pools, firm, feature[:, None], grid[feature, level][:, None])
-        return _few_values(level, X.shape, target), level
+        return firm, feature, grid[feature, level]
 
     def _pairs(self, X, target, pools, few: _Few) -> _Level:
         """Every pair of a firm's `TOP` features, at their few values."""
@@ -249,6 +257,14 @@ class GridSearch:
         pd = self.score(rows)
         start = np.take_along_axis(X[firm], features, axis=1)
         cost = self.space.costs(start, values, features).sum(axis=1)
+        return self._collect(target, pools, _Level(firm, features, values, pd, cost))
+
+    def _collect(self, target: float, pools: list[Pool], level: _Level) -> _Level:
+        """Each firm's cheapest valid combination of `level` per set of features joins its
+        pool, its lowest-PD one its closest; returns `level`."""
+        firm, features, values, pd, cost = (getattr(level, k) for k in _Level.FIELDS)
+        if len(firm) == 0:
+            return level
         self._closest(pools, firm, features, values, cost, pd)
         valid = pd < target
         for k in _cheapest_per_set(firm[valid], features[valid], cost[valid]):
@@ -261,7 +277,7 @@ class GridSearch:
                     float(pd[k]),
                 )
             )
-        return _Level(firm, features, values, pd, cost)
+        return level
 
     def _closest(self, pools, firm, features, values, cost, pd) -> None:
         """Keep each firm's lowest-PD candidate so far (the answer when none is valid)."""
@@ -281,6 +297,19 @@ class GridSearch:
         """Where the line toward `c` starts: the firm's values (a gap: the median)."""
         features = np.array(c.features)
         return np.where(np.isfinite(x[features]), x[features], self.space.median[features])
+
+
+def fed_as_given(package, reference, names: list[str]) -> bool:
+    """Whether the steps before `package`'s model leave the finite values of its input
+    features `names` as they are (infinities may become missing), on its `reference` rows (a
+    DataFrame, contract columns): an exact search reads the model's bins in the contract's
+    units."""
+    if not set(names) <= set(reference.columns):
+        return False
+    seen = package.model_rows(reference)[names].to_numpy(float)
+    given = reference[names].to_numpy(float)
+    given = np.where(np.isfinite(given), given, np.nan)
+    return bool(np.array_equal(seen, given, equal_nan=True))
 
 
 def _grid(reference: np.ndarray, space: FeatureSpace) -> np.ndarray:

@@ -139,6 +139,26 @@ def test_logit_curves_equal_rescoring_the_moved_rows(fitted):
         np.testing.assert_allclose(curves[:, j], model.decision_function(moved), atol=1e-12)
     with pytest.raises(PreprocessError, match="no feature 'Attr99'"):
         model.logit_curves(rows.iloc[:2], "Attr99", grid)
+    many = rows.iloc[: LIBRARY_ROWS + 4]  # the library's own scoring of the unmoved terms
+    curves = model.logit_curves(many, "Attr2", grid)  # Attr2: the pair's second feature
+    for j, value in enumerate(grid):
+        moved = many.assign(Attr2=value)
+        np.testing.assert_allclose(curves[:, j], model.decision_function(moved), atol=1e-12)
+
+
+def test_the_log_odds_change_only_at_a_features_cuts(fitted):
+    pipeline, rows = fitted
+    model = pipeline[-1]
+    cuts = model.feature_cuts("Attr1")  # its shape's cuts and its cuts inside the pair
+    levels = model.ebm_.bins_[0]  # Attr1's cuts for its shape, and inside its pair
+    assert set(cuts) <= set(np.concatenate(levels)) and len(levels) == 2
+    assert len(cuts) > len(levels[1])  # more than the pair's: the shape's where it changes
+    inner = (cuts[:-1] + cuts[1:]) / 2  # inside each range, and each range's lower cut
+    curves = model.logit_curves(rows.iloc[:5], "Attr1", np.r_[cuts[:-1], inner])
+    np.testing.assert_array_equal(curves[:, : len(inner)], curves[:, len(inner) :])
+    below = model.logit_curves(rows.iloc[:5], "Attr1", np.nextafter(cuts, -np.inf))
+    np.testing.assert_array_equal(below[:, 1:], curves[:, : len(inner)])  # the range below
+    assert (below[:, :-1] != curves[:, : len(inner)]).any()  # crossing a cut changes some
 
 
 def test_the_pd_follows_the_configured_signs(clean):

@@ -1,4 +1,5 @@
-"""The synthetic job's package with its recourse basis (data-free), for the mechanics tests."""
+"""The synthetic job's package with its recourse basis (data-free), for the mechanics tests; the
+package and basis of a module's real ``job`` (test_real, test_ebm)."""
 
 from __future__ import annotations
 
@@ -27,3 +28,15 @@ def synthetic_firms(synthetic_job, synthetic_package) -> pd.DataFrame:
     """The made-up firms of the job's CSV, contract order (gaps and infinities as written)."""
     rows = pd.read_csv(synthetic_job.parent / "firms.csv")
     return synthetic_package.contract.check(rows).X
+
+
+@pytest.fixture(scope="module")
+def package(job) -> ModelPackage:
+    """The package of the module's ``job`` fixture (a real job directory)."""
+    return ModelPackage.load(job / PACKAGE_DIR)
+
+
+@pytest.fixture(scope="module")
+def basis(package) -> Basis:
+    """Its recourse basis, derived once for the module's in-process tests."""
+    return Basis.of(package)

@@ -17,7 +17,6 @@ from bankruptcy.recourse.engine import (
     INFEASIBLE,
     NOT_NEEDED,
     PLAN,
-    Basis,
     Plan,
     Recourser,
     Settings,
@@ -53,17 +52,6 @@ def polish_job(data_dir, root, name: str, *overrides: str):
 def job(data_dir, tmp_path_factory):
     """The default package (LightGBM) on Polish year 1."""
     return polish_job(data_dir, tmp_path_factory.mktemp("recourse"), "default")
-
-
-@pytest.fixture(scope="module")
-def package(job) -> ModelPackage:
-    return ModelPackage.load(job / PACKAGE_DIR)
-
-
-@pytest.fixture(scope="module")
-def basis(package) -> Basis:
-    """The package's recourse basis, derived once for the in-process tests."""
-    return Basis.of(package)
 
 
 @pytest.fixture(scope="module")
