@@ -196,13 +196,16 @@ def _exact_thresholds(graph, model) -> None:
     if exact is None:
         return
     tree.attribute.remove(attributes["nodes_values"])
-    # A threshold can equal a training value (scikit-learn's bin edges are percentiles of the
-    # distinct values), which goes left; the converted preprocessing may land just above it
-    # (its normal quantile differs from SciPy's by ~1e-15). Raising each threshold by
-    # `THRESHOLD_MARGIN` * (1 + |t|) keeps those rows left; only values that close above a
-    # threshold (~1e-13, against a float32 rounding's ~6e-8) could differ.
-    raised = exact + THRESHOLD_MARGIN * (1 + np.abs(exact))
-    tensor = numpy_helper.from_array(raised, "nodes_values_as_tensor")
+    if isinstance(model, HistGradientBoostingClassifier):
+        # An HGB threshold can equal a training value (scikit-learn's bin edges are
+        # percentiles of the distinct values), which goes left; the converted preprocessing may
+        # land just above it (its normal quantile differs from SciPy's by ~1e-15). Raising each
+        # threshold by `THRESHOLD_MARGIN` * (1 + |t|) keeps those rows left; only values that
+        # close above a threshold (~1e-13, against a float32 rounding's ~6e-8) could differ.
+        # LightGBM's thresholds lie between distinct values, but for its +-1e-35 bounds around
+        # zero, which a margin would move across 0 (a zero would go left of -1e-35).
+        exact = exact + THRESHOLD_MARGIN * (1 + np.abs(exact))
+    tensor = numpy_helper.from_array(exact, "nodes_values_as_tensor")
     tree.attribute.append(helper.make_attribute("nodes_values_as_tensor", tensor))
     tree.input[0] = casts[tree.input[0]]
     for opset in graph.opset_import:

@@ -33,11 +33,11 @@ for year in 5 1; do
     python -m bankruptcy.report "$root/year$year" --objective cv/roc_auc \
         --record "experiments/glass_box/year$year"
 done
-# 3. the American firm-years out of time (walk-forward validation on 2012-2014, test 2015-2018)
+# 3. the American firm-years out of time, 1-year horizon (target=auto; walk-forward validation
+#    on the years whose 1-year labels close before 2015, test 2015-2018)
 rows=$(printf "glass_box/american_%s," logistic lightgbm lightgbm_monotone scorecard ebm ebm_tuned)
 python -m bankruptcy.run -m "experiment=${rows%,}" bootstrap=none logger=none \
     "hydra.sweep.dir=$root/american"
 python -m bankruptcy.report "$root/american" --objective cv/roc_auc \
     --record experiments/glass_box/american
-# 4. the American 1-year horizon: added here once the horizon label exists (README.md)
 python experiments/glass_box/table.py "$root" >experiments/glass_box/results.md
