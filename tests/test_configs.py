@@ -41,6 +41,9 @@ def composes_and_builds(overrides: list[str]) -> None:
     build_analyses(cfg)
 
 
+# every point of every sweep composed and built, its options dry-fitted: ~2.5 minutes on 2 cores,
+# so in the full suite rather than the fast layer
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "group, name",
     [("experiment", n) for n in EXPERIMENTS] + [("hparams_search", n) for n in SEARCHES],

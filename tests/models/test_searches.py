@@ -38,6 +38,7 @@ def ends(spec: str) -> list[str]:
     return [str(cast(float(low))), str(cast(float(high)))]
 
 
+@pytest.mark.slow  # each search composed and every value of its space built: ~30 s
 @pytest.mark.parametrize("model", SEARCHES)
 def test_search_space_holds_constructor_parameters_of_its_model(model):
     if model == "catboost" and importlib.util.find_spec("catboost") is None:
