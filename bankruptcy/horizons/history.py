@@ -27,6 +27,13 @@ def history_columns(columns, lags: int) -> list[str]:
     return [lag_name(c, k) for k in range(1, lags + 1) for c in columns] + [REPORTED]
 
 
+def recorded_history_columns(manifest: dict) -> list[str]:
+    """The history columns a model package reads, from its manifest's ``history`` section
+    (items and lags); none for a model without panel features."""
+    history = manifest.get("history")
+    return [] if history is None else history_columns(history["items"], history["lags"])
+
+
 def add_history(
     frame: pd.DataFrame, firms: pd.Series, periods: pd.Series, columns, lags: int
 ) -> pd.DataFrame:

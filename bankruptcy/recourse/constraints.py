@@ -103,14 +103,13 @@ def package_defaults(manifest: dict) -> dict:
     """A package's ``recourse`` section (`Actionability.defaults`), with the history columns a
     panel model reads (each firm's earlier statements and years reported: the past, which no
     plan can change) among its immutable features."""
-    section = dict(manifest.get("recourse") or {})
-    history = manifest.get("history")
-    if history is not None:
-        from bankruptcy.horizons.history import history_columns
+    from bankruptcy.horizons.history import recorded_history_columns
 
-        immutable = list(section.get("immutable", ()))
-        past = history_columns(history["items"], history["lags"])
-        section["immutable"] = immutable + [c for c in past if c not in immutable]
+    section = dict(manifest.get("recourse") or {})
+    immutable = list(section.get("immutable", ()))
+    past = [c for c in recorded_history_columns(manifest) if c not in immutable]
+    if past:
+        section["immutable"] = immutable + past
     return section
 
 

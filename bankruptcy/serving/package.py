@@ -49,7 +49,7 @@ from bankruptcy.evaluation.analysis import model_name
 from bankruptcy.evaluation.calibration import apply_map
 from bankruptcy.evaluation.metrics import ScoreKind, positive_scores
 from bankruptcy.evaluation.pd_validation import expected_vs_observed
-from bankruptcy.horizons.history import add_history, history_columns
+from bankruptcy.horizons.history import add_history, recorded_history_columns
 from bankruptcy.horizons.structure import pd_columns, term_structure
 from bankruptcy.pipeline.assembly import history_lags
 from bankruptcy.preprocess.concepts import ReadsColumnNames
@@ -272,10 +272,7 @@ class ModelPackage:
     def statement_columns(self) -> list[str]:
         """The contract's columns a statement itself holds: all, less the history columns a
         panel model reads (built from the firm's earlier statements)."""
-        history = self.manifest.get("history")
-        if history is None:
-            return self.contract.names
-        built = set(history_columns(history["items"], history["lags"]))
+        built = set(recorded_history_columns(self.manifest))
         return [n for n in self.contract.names if n not in built]
 
     def with_history(self, frame: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -288,10 +285,10 @@ class ModelPackage:
         UserError
             Neither the history columns nor the firm and period columns are there.
         """
-        history = self.manifest.get("history")
-        wanted = [] if history is None else history_columns(history["items"], history["lags"])
+        wanted = recorded_history_columns(self.manifest)
         if set(wanted) <= set(frame.columns):
             return frame
+        history = self.manifest["history"]
         keys = [history["group"], history["time"]]
         if not set(keys) <= set(frame.columns):
             raise UserError(
